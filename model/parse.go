@@ -1,0 +1,493 @@
+package model
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/buger/jsonparser"
+)
+
+// Errors that say why a record could not be parsed. ParseRecord wraps them in
+// a *ParseError; test for them with errors.Is.
+var (
+	ErrNotObject    = errors.New("record is not a JSON object")
+	ErrInvalidJSON  = errors.New("record is not valid JSON")
+	ErrNoEventTime  = errors.New("record has no eventTime")
+	ErrBadEventTime = errors.New("record has a malformed eventTime")
+	ErrNoEventName  = errors.New("record has no eventName")
+)
+
+// ParseError reports a CloudTrail record that could not be parsed.
+type ParseError struct {
+	Err     error  // what is wrong: one of the Err* values of this package
+	EventID string // the record's eventID when it could be read
+	Detail  string // the offending value or position, "" when none
+}
+
+func (e *ParseError) Error() string {
+	msg := "parse record"
+	if e.EventID != "" {
+		msg += " " + e.EventID
+	}
+	msg += ": " + e.Err.Error()
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg
+}
+
+// Unwrap returns the reason, so that errors.Is(err, ErrNoEventTime) works.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// The paths read from every record, in one pass, indexed by the f* constants.
+const (
+	fEventTime = iota
+	fTimestamp
+	fEventName
+	fEventSource
+	fRegion
+	fSourceIP
+	fUserAgent
+	fErrorCode
+	fErrorMessage
+	fReadOnly
+	fEventID
+	fEventType
+	fCategory
+	fAccount
+	fResources
+	fIdentityType
+	fAccessKeyID
+	fUserName
+	fARN
+	fPrincipalID
+	fAccountID
+	fInvokedBy
+	fIssuerName
+	fOnBehalfOf
+	fUserID
+	fSignInName
+	fSignInNameLower
+	fInsightName
+	fInsightSource
+	fieldCount
+)
+
+var recordPaths = [fieldCount][]string{
+	fEventTime:       {"eventTime"},
+	fTimestamp:       {"@timestamp"},
+	fEventName:       {"eventName"},
+	fEventSource:     {"eventSource"},
+	fRegion:          {"awsRegion"},
+	fSourceIP:        {"sourceIPAddress"},
+	fUserAgent:       {"userAgent"},
+	fErrorCode:       {"errorCode"},
+	fErrorMessage:    {"errorMessage"},
+	fReadOnly:        {"readOnly"},
+	fEventID:         {"eventID"},
+	fEventType:       {"eventType"},
+	fCategory:        {"eventCategory"},
+	fAccount:         {"recipientAccountId"},
+	fResources:       {"resources"},
+	fIdentityType:    {"userIdentity", "type"},
+	fAccessKeyID:     {"userIdentity", "accessKeyId"},
+	fUserName:        {"userIdentity", "userName"},
+	fARN:             {"userIdentity", "arn"},
+	fPrincipalID:     {"userIdentity", "principalId"},
+	fAccountID:       {"userIdentity", "accountId"},
+	fInvokedBy:       {"userIdentity", "invokedBy"},
+	fIssuerName:      {"userIdentity", "sessionContext", "sessionIssuer", "userName"},
+	fOnBehalfOf:      {"userIdentity", "onBehalfOf", "userId"},
+	fUserID:          {"userIdentity", "userId"},
+	fSignInName:      {"additionalEventData", "UserName"},
+	fSignInNameLower: {"additionalEventData", "userName"},
+	fInsightName:     {"insightDetails", "eventName"},
+	fInsightSource:   {"insightDetails", "eventSource"},
+}
+
+// resourcePaths are read from each element of a record's resources list.
+var resourcePaths = [][]string{{"ARN"}, {"arn"}, {"type"}}
+
+// Bounds of a Parser's string cache, so that hostile or merely varied data
+// cannot make it grow without limit.
+const (
+	cacheEntries  = 8192 // the cache is emptied when it reaches this size
+	cacheValueLen = 512  // longer values are never cached
+)
+
+// jsonValue is one value found in a record: raw bytes (a string's without
+// its quotes, still escaped) and its JSON type.
+type jsonValue struct {
+	b []byte
+	t jsonparser.ValueType
+}
+
+// Parser parses CloudTrail records into Events. It shares the strings of
+// low-cardinality fields (names, sources, regions, user agents, callers,
+// error codes, accounts, types) across the records it parses and reuses its
+// buffers, so parsing allocates little. A Parser is not safe for concurrent
+// use: use one per goroutine.
+type Parser struct {
+	cache    map[string]string
+	unescape []byte // a value being unescaped
+	who      []byte // the caller's display name being built
+	arena    []byte // the record's uncached strings, converted to one string at the end
+	res      []pendingResource
+}
+
+// pendingResource is a resource whose ARN still lies in the arena.
+type pendingResource struct {
+	arn      span
+	typeName string
+}
+
+// span locates a string inside a Parser's arena.
+type span struct{ start, end int }
+
+// NewParser returns a Parser with an empty string cache.
+func NewParser() *Parser {
+	return &Parser{cache: make(map[string]string, 256)}
+}
+
+// ParseRecord parses one CloudTrail record (a JSON object) with a fresh
+// Parser. Prefer a long-lived Parser when parsing many records.
+func ParseRecord(raw []byte) (Event, error) {
+	return NewParser().Parse(raw)
+}
+
+// Parse parses one CloudTrail record (a JSON object) into an Event. Raw is
+// set to raw itself, not a copy. The time comes from eventTime or, for
+// records that went through a log shipper, @timestamp. Insights records take
+// their name and source from insightDetails. When a key appears twice, the
+// first occurrence counts. The error is a *ParseError.
+func (p *Parser) Parse(raw []byte) (Event, error) {
+	if err := checkObject(raw); err != nil {
+		return Event{}, &ParseError{Err: err, Detail: excerpt(raw)}
+	}
+	var v [fieldCount]jsonValue
+	malformed := false
+	jsonparser.EachKey(raw, func(i int, b []byte, t jsonparser.ValueType, err error) {
+		if i < 0 || err != nil {
+			malformed = true
+			return
+		}
+		v[i] = jsonValue{b, t}
+	}, recordPaths[:]...)
+	if malformed {
+		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: excerpt(raw)}
+	}
+
+	p.arena = p.arena[:0]
+	p.res = p.res[:0]
+	e := Event{Raw: raw}
+	id := p.span(v[fEventID])
+	e.Type = p.str(v[fEventType])
+	e.Category = p.str(v[fCategory])
+	e.Insight = e.Type == "AwsCloudTrailInsight" || e.Category == "Insight"
+
+	tv := v[fEventTime]
+	if tv.t == jsonparser.NotExist || tv.t == jsonparser.Null {
+		tv = v[fTimestamp]
+	}
+	switch tv.t {
+	case jsonparser.NotExist, jsonparser.Null:
+		return Event{}, &ParseError{Err: ErrNoEventTime, EventID: p.arenaString(id)}
+	case jsonparser.String:
+		t, ok := parseTime(p.text(tv))
+		if !ok {
+			return Event{}, &ParseError{Err: ErrBadEventTime, EventID: p.arenaString(id), Detail: quoteExcerpt(p.text(tv))}
+		}
+		e.Time = t
+	default:
+		return Event{}, &ParseError{Err: ErrBadEventTime, EventID: p.arenaString(id), Detail: excerpt(tv.b)}
+	}
+
+	e.Name = p.str(v[fEventName])
+	e.Source = p.str(v[fEventSource])
+	if e.Insight {
+		if e.Name == "" {
+			e.Name = p.str(v[fInsightName])
+		}
+		if e.Source == "" {
+			e.Source = p.str(v[fInsightSource])
+		}
+	}
+	if e.Name == "" && !e.Insight {
+		return Event{}, &ParseError{Err: ErrNoEventName, EventID: p.arenaString(id)}
+	}
+	e.Region = p.str(v[fRegion])
+	e.UserAgent = p.str(v[fUserAgent])
+	e.ErrorCode = p.str(v[fErrorCode])
+	e.Account = p.str(v[fAccount])
+	e.IdentityType = p.str(v[fIdentityType])
+	e.ReadOnly = readOnlyOf(v[fReadOnly])
+	e.Who = p.whoOf(&v, e.Insight)
+	sourceIP := p.span(v[fSourceIP])
+	message := p.span(v[fErrorMessage])
+	key := p.span(v[fAccessKeyID])
+	if r := v[fResources]; r.t == jsonparser.Array {
+		p.readResources(r.b)
+	}
+
+	s := string(p.arena)
+	e.ID = s[id.start:id.end]
+	e.SourceIP = s[sourceIP.start:sourceIP.end]
+	e.ErrorMessage = s[message.start:message.end]
+	e.AccessKeyID = s[key.start:key.end]
+	if len(p.res) > 0 {
+		e.Resources = make([]Resource, len(p.res))
+		for i, r := range p.res {
+			e.Resources[i] = Resource{ARN: s[r.arn.start:r.arn.end], Type: r.typeName}
+		}
+	}
+	return e, nil
+}
+
+// checkObject reports whether raw looks like one whole JSON object: it must
+// start with '{' and end with '}'. EachKey then finds malformed values inside.
+func checkObject(raw []byte) error {
+	b := bytes.TrimSpace(raw)
+	switch {
+	case len(b) == 0:
+		return ErrInvalidJSON
+	case b[0] == '{':
+		if b[len(b)-1] != '}' {
+			return ErrInvalidJSON
+		}
+		return nil
+	case b[0] == '[' || b[0] == '"' || b[0] == '-' || (b[0] >= '0' && b[0] <= '9') ||
+		bytes.Equal(b, []byte("true")) || bytes.Equal(b, []byte("false")) || bytes.Equal(b, []byte("null")):
+		return ErrNotObject
+	}
+	return ErrInvalidJSON
+}
+
+// text returns a value's text: a string unescaped, a number or boolean as
+// written. It is nil for null, objects and arrays, and for strings that do
+// not unescape. The result may live in p.unescape: use it before the next
+// call.
+func (p *Parser) text(v jsonValue) []byte {
+	switch v.t {
+	case jsonparser.String:
+		if bytes.IndexByte(v.b, '\\') < 0 {
+			return v.b
+		}
+		out, err := jsonparser.Unescape(v.b, p.unescape[:cap(p.unescape)])
+		if err != nil {
+			return nil
+		}
+		if cap(out) > cap(p.unescape) {
+			p.unescape = out[:0]
+		}
+		return out
+	case jsonparser.Number, jsonparser.Boolean:
+		return v.b
+	}
+	return nil
+}
+
+// str returns a value's text as a string shared through the cache.
+func (p *Parser) str(v jsonValue) string {
+	return p.share(p.text(v))
+}
+
+// share returns b as a string, from the cache when it is there.
+func (p *Parser) share(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cacheValueLen {
+		return string(b)
+	}
+	if s, ok := p.cache[string(b)]; ok {
+		return s
+	}
+	if len(p.cache) >= cacheEntries {
+		clear(p.cache)
+	}
+	s := string(b)
+	p.cache[s] = s
+	return s
+}
+
+// span appends a value's text to the arena and says where it is.
+func (p *Parser) span(v jsonValue) span {
+	start := len(p.arena)
+	p.arena = append(p.arena, p.text(v)...)
+	return span{start, len(p.arena)}
+}
+
+// arenaString returns the text at sp as a new string; it is used on the
+// error paths, before the arena is converted.
+func (p *Parser) arenaString(sp span) string {
+	return string(p.arena[sp.start:sp.end])
+}
+
+// readResources collects the ARN and type of each object in a resources list.
+func (p *Parser) readResources(list []byte) {
+	jsonparser.ArrayEach(list, func(elem []byte, t jsonparser.ValueType, _ int, err error) {
+		if err != nil || t != jsonparser.Object {
+			return
+		}
+		var arn, arnLower, typ jsonValue
+		jsonparser.EachKey(elem, func(i int, b []byte, t jsonparser.ValueType, err error) {
+			if err != nil {
+				return
+			}
+			switch i {
+			case 0:
+				arn = jsonValue{b, t}
+			case 1:
+				arnLower = jsonValue{b, t}
+			case 2:
+				typ = jsonValue{b, t}
+			}
+		}, resourcePaths...)
+		if arn.t == jsonparser.NotExist {
+			arn = arnLower
+		}
+		p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
+	})
+}
+
+// whoOf builds the caller's display name from the identity values and
+// shares it through the cache.
+func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
+	if insight {
+		return "insight"
+	}
+	id := Identity{
+		Type:        p.view(v[fIdentityType]),
+		UserName:    p.view(v[fUserName]),
+		ARN:         p.view(v[fARN]),
+		PrincipalID: p.view(v[fPrincipalID]),
+		AccountID:   p.view(v[fAccountID]),
+		InvokedBy:   p.view(v[fInvokedBy]),
+		IssuerName:  p.view(v[fIssuerName]),
+		OnBehalfOf:  p.view(v[fOnBehalfOf]),
+		UserID:      p.view(v[fUserID]),
+		SignInName:  p.view(v[fSignInName]),
+	}
+	if id.SignInName == "" {
+		id.SignInName = p.view(v[fSignInNameLower])
+	}
+	p.who = appendWho(p.who[:0], &id)
+	return p.share(p.who)
+}
+
+// view returns a value's text as a string for the duration of whoOf. Values
+// without escapes are viewed in place, without copying: the strings do not
+// outlive whoOf, whose result is copied by share. Escaped values, which are
+// rare, are copied because p.unescape is reused.
+func (p *Parser) view(v jsonValue) string {
+	if v.t == jsonparser.String && bytes.IndexByte(v.b, '\\') >= 0 {
+		return string(p.text(v))
+	}
+	b := p.text(v)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// readOnlyOf reads readOnly, which is a boolean or the string "true"/"false".
+func readOnlyOf(v jsonValue) ReadOnly {
+	if v.t != jsonparser.Boolean && v.t != jsonparser.String {
+		return ReadOnlyUnknown
+	}
+	switch string(v.b) {
+	case "true":
+		return ReadOnlyTrue
+	case "false":
+		return ReadOnlyFalse
+	}
+	return ReadOnlyUnknown
+}
+
+// parseTime parses an RFC 3339 time into UTC. The common CloudTrail forms
+// YYYY-MM-DDTHH:MM:SSZ and YYYY-MM-DDTHH:MM:SS.fffZ take a fast path; others
+// (offsets) go through time.Parse.
+func parseTime(b []byte) (time.Time, bool) {
+	if t, ok := parseUTCTime(b); ok {
+		return t, true
+	}
+	t, err := time.Parse(time.RFC3339Nano, string(b))
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.UTC(), true
+}
+
+// parseUTCTime parses YYYY-MM-DDTHH:MM:SS[.fraction]Z without time.Parse. It
+// returns false for anything else, including out-of-range fields, and leaves
+// those to time.Parse.
+func parseUTCTime(b []byte) (time.Time, bool) {
+	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+		return time.Time{}, false
+	}
+	year, ok1 := digits(b[0:4])
+	month, ok2 := digits(b[5:7])
+	day, ok3 := digits(b[8:10])
+	hour, ok4 := digits(b[11:13])
+	minute, ok5 := digits(b[14:16])
+	sec, ok6 := digits(b[17:19])
+	if !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6) ||
+		month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
+			return time.Time{}, false
+		}
+		n, ok := digits(frac[1:])
+		if !ok {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			n *= 10
+		}
+		nsec = n
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+// digits parses a run of ASCII digits.
+func digits(b []byte) (int, bool) {
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+// daysIn returns the number of days in a month of the Gregorian calendar.
+func daysIn(month, year int) int {
+	switch month {
+	case 2:
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// excerpt quotes the start of b for an error message.
+func excerpt(b []byte) string {
+	return quoteExcerpt(bytes.TrimSpace(b))
+}
+
+// quoteExcerpt quotes at most 64 bytes of b.
+func quoteExcerpt(b []byte) string {
+	const max = 64
+	if len(b) > max {
+		return fmt.Sprintf("%q...", b[:max])
+	}
+	return fmt.Sprintf("%q", b)
+}
