@@ -1,0 +1,255 @@
+package archive
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"golang.org/x/sync/errgroup"
+)
+
+// logFolder is one account and region of an archive: the folder under which
+// CloudTrail writes that region's day folders.
+type logFolder struct {
+	prefix  string // [prefix/]AWSLogs/[o-id/]<account>/CloudTrail/<region>/
+	account string
+	region  string
+	kind    string // CloudTrail or CloudTrail-Insight
+}
+
+// s3Object is a log file found by listing.
+type s3Object struct {
+	key  string
+	etag string
+	size int64
+	when time.Time // delivery time from the file name; the end of its day when the name has none
+}
+
+// discover lists the archive level by level (AWSLogs/, organizations,
+// accounts, regions) with a "/" delimiter and returns the folders of log
+// files the location selects. insights chooses the Insights folders.
+func (s *S3) discover(ctx context.Context, insights bool) ([]logFolder, error) {
+	kind := "CloudTrail"
+	if insights {
+		kind = "CloudTrail-Insight"
+	}
+	root := s.loc.Prefix + "AWSLogs/"
+	tops, err := s.listFolders(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	var accounts []string // account prefixes: ...AWSLogs/[o-id/]<account>/
+	for _, top := range tops {
+		name := folderName(top)
+		switch {
+		case isOrgID(name):
+			if s.loc.OrgID != "" && name != s.loc.OrgID {
+				continue
+			}
+			members, err := s.listFolders(ctx, top)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range members {
+				if isAccountID(folderName(m)) && s.wantAccount(folderName(m)) {
+					accounts = append(accounts, m)
+				}
+			}
+		case isAccountID(name):
+			if s.loc.OrgID == "" && s.wantAccount(name) {
+				accounts = append(accounts, top)
+			}
+		}
+	}
+	var folders []logFolder
+	for _, acct := range accounts {
+		regions, err := s.listFolders(ctx, acct+kind+"/")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range regions {
+			if s.wantRegion(folderName(r)) {
+				folders = append(folders, logFolder{prefix: r, account: folderName(acct), region: folderName(r), kind: kind})
+			}
+		}
+	}
+	if len(folders) == 0 {
+		return nil, fmt.Errorf("s3://%s/%s: %w", s.loc.Bucket, root, s.noLogsError(kind))
+	}
+	return folders, nil
+}
+
+// noLogsError says what was looked for and not found.
+func (s *S3) noLogsError(kind string) error {
+	what := "no " + kind + " log folders"
+	if s.loc.OrgID != "" {
+		what += " for organization " + s.loc.OrgID
+	}
+	if len(s.loc.Accounts) > 0 {
+		what += " for account " + strings.Join(s.loc.Accounts, ",")
+	}
+	if len(s.loc.Regions) > 0 {
+		what += " in region " + strings.Join(s.loc.Regions, ",")
+	}
+	return &NoLogsError{What: what}
+}
+
+// NoLogsError reports an S3 location where no log folders were found.
+type NoLogsError struct{ What string }
+
+func (e *NoLogsError) Error() string { return e.What }
+
+func (s *S3) wantAccount(a string) bool {
+	return len(s.loc.Accounts) == 0 || slices.Contains(s.loc.Accounts, a)
+}
+
+func (s *S3) wantRegion(r string) bool {
+	return r != "" && (len(s.loc.Regions) == 0 || slices.Contains(s.loc.Regions, r))
+}
+
+// folderName is the last element of a common prefix: "a/b/c/" -> "c".
+func folderName(prefix string) string {
+	p := strings.TrimSuffix(prefix, "/")
+	return p[strings.LastIndexByte(p, '/')+1:]
+}
+
+// listFolders returns the common prefixes one level below prefix.
+func (s *S3) listFolders(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
+		Bucket:    aws.String(s.loc.Bucket),
+		Prefix:    aws.String(prefix),
+		Delimiter: aws.String("/"),
+	})
+	for p.HasMorePages() {
+		s.requests.Add(1)
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, s.listError(prefix, err)
+		}
+		for _, cp := range page.CommonPrefixes {
+			out = append(out, aws.ToString(cp.Prefix))
+		}
+	}
+	return out, nil
+}
+
+// s3Span is the time range a query reads from an archive.
+type s3Span struct{ start, end time.Time }
+
+// days returns the day folders ("YYYY/MM/DD/") that may hold log files
+// delivered within sp, newest first.
+func (sp s3Span) days() []string {
+	first := sp.start.Add(-s3DeliveryLag).UTC().Truncate(24 * time.Hour)
+	last := sp.end.Add(s3DeliveryLag).UTC()
+	var out []string
+	for d := last.Truncate(24 * time.Hour); !d.Before(first); d = d.AddDate(0, 0, -1) {
+		out = append(out, d.Format("2006/01/02/"))
+	}
+	return out
+}
+
+// listObjects lists the log files of folders delivered within sp, running up
+// to the source's concurrency of list requests at once, and returns them
+// newest first. Digest files are skipped by name.
+func (s *S3) listObjects(ctx context.Context, folders []logFolder, sp s3Span) ([]s3Object, error) {
+	var (
+		mu  sync.Mutex
+		all []s3Object
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(s.opts.Concurrency)
+	for _, f := range folders {
+		for _, day := range sp.days() {
+			g.Go(func() error {
+				objs, err := s.listDay(gctx, f, day, sp)
+				mu.Lock()
+				all = append(all, objs...)
+				mu.Unlock()
+				return err
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(all, func(a, b s3Object) int {
+		return cmp.Or(b.when.Compare(a.when), strings.Compare(b.key, a.key))
+	})
+	return all, nil
+}
+
+// listDay lists one day folder, starting after the keys delivered before sp
+// and stopping at the first key delivered after it.
+func (s *S3) listDay(ctx context.Context, f logFolder, day string, sp s3Span) ([]s3Object, error) {
+	prefix := f.prefix + day
+	dayEnd, err := time.Parse("2006/01/02/", day)
+	if err != nil {
+		return nil, fmt.Errorf("list s3://%s/%s: %w", s.loc.Bucket, prefix, err)
+	}
+	dayEnd = dayEnd.Add(24*time.Hour - time.Second)
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(prefix)}
+	// Keys in a day folder are <account>_<kind>_<region>_<YYYYMMDDTHHmmZ>_<id>,
+	// so they sort by delivery time and the range start is a key to start after.
+	in.StartAfter = aws.String(prefix + f.account + "_" + f.kind + "_" + f.region + "_" + sp.start.UTC().Format(s3KeyTimeLayout))
+	limit := sp.end.Add(s3DeliveryLag)
+	var out []s3Object
+	p := s3.NewListObjectsV2Paginator(s.client, in)
+	for p.HasMorePages() {
+		s.requests.Add(1)
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return out, s.listError(prefix, err)
+		}
+		past := false
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			name := key[strings.LastIndexByte(key, '/')+1:]
+			if s3IsDigest(name) {
+				continue
+			}
+			when, ok := s3KeyTime(name)
+			switch {
+			case !ok:
+				when = dayEnd // an unexpected name cannot be pruned; its events are filtered by time
+			case when.After(limit):
+				past = true
+				continue
+			case when.Before(sp.start):
+				continue
+			}
+			out = append(out, s3Object{key: key, etag: strings.Trim(aws.ToString(o.ETag), `"`), size: aws.ToInt64(o.Size), when: when})
+		}
+		if past {
+			break // the rest of the folder was delivered after the range
+		}
+	}
+	return out, nil
+}
+
+// s3KeyTimeLayout is the delivery time in a log file's name.
+const s3KeyTimeLayout = "20060102T1504Z"
+
+// s3KeyTime returns the delivery time in a log file name such as
+// 123456789012_CloudTrail_us-east-1_20261119T2355Z_0123456789abcdef.json.gz.
+func s3KeyTime(name string) (time.Time, bool) {
+	for part := range strings.SplitSeq(name, "_") {
+		if len(part) == len(s3KeyTimeLayout) && part[8] == 'T' && part[len(part)-1] == 'Z' {
+			if t, err := time.Parse(s3KeyTimeLayout, part); err == nil {
+				return t, true
+			}
+		}
+	}
+	return time.Time{}, false
+}
+
+// s3IsDigest reports whether a file name is a CloudTrail digest file.
+func s3IsDigest(name string) bool {
+	return strings.Contains(name, "_CloudTrail-Digest_")
+}
