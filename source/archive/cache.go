@@ -34,12 +34,12 @@ type objectCache struct {
 	max int64
 
 	mu     sync.Mutex
-	lru    *list.List // of *cacheEntry, most recently used first
+	lru    *list.List // of *objectCacheEntry, most recently used first
 	byName map[string]*list.Element
 	size   int64
 }
 
-type cacheEntry struct {
+type objectCacheEntry struct {
 	name string
 	size int64
 }
@@ -89,7 +89,7 @@ func openObjectCache(dir string, max int64) (*objectCache, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, f := range files {
-		c.byName[f.name] = c.lru.PushBack(&cacheEntry{f.name, f.size})
+		c.byName[f.name] = c.lru.PushBack(&objectCacheEntry{f.name, f.size})
 		c.size += f.size
 	}
 	c.evictLocked()
@@ -133,7 +133,7 @@ func (c *objectCache) get(name string) ([]byte, bool, error) {
 	if el, ok := c.byName[name]; ok {
 		c.lru.MoveToFront(el)
 	} else {
-		c.byName[name] = c.lru.PushFront(&cacheEntry{name, int64(len(data))})
+		c.byName[name] = c.lru.PushFront(&objectCacheEntry{name, int64(len(data))})
 		c.size += int64(len(data))
 		c.evictLocked()
 	}
@@ -164,12 +164,12 @@ func (c *objectCache) put(name string, data []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byName[name]; ok {
-		e := el.Value.(*cacheEntry)
+		e := el.Value.(*objectCacheEntry)
 		c.size += int64(len(data)) - e.size
 		e.size = int64(len(data))
 		c.lru.MoveToFront(el)
 	} else {
-		c.byName[name] = c.lru.PushFront(&cacheEntry{name, int64(len(data))})
+		c.byName[name] = c.lru.PushFront(&objectCacheEntry{name, int64(len(data))})
 		c.size += int64(len(data))
 	}
 	c.evictLocked()
@@ -181,7 +181,7 @@ func (c *objectCache) forget(name string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if el, ok := c.byName[name]; ok {
-		c.size -= el.Value.(*cacheEntry).size
+		c.size -= el.Value.(*objectCacheEntry).size
 		c.lru.Remove(el)
 		delete(c.byName, name)
 	}
@@ -191,7 +191,7 @@ func (c *objectCache) forget(name string) {
 // cap. c.mu must be held.
 func (c *objectCache) evictLocked() {
 	for c.size > c.max && c.lru.Len() > 0 {
-		e := c.lru.Remove(c.lru.Back()).(*cacheEntry)
+		e := c.lru.Remove(c.lru.Back()).(*objectCacheEntry)
 		delete(c.byName, e.name)
 		c.size -= e.size
 		os.Remove(filepath.Join(c.dir, e.name))

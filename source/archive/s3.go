@@ -1,14 +1,19 @@
 package archive
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/lazytrail/lazytrail/source"
 )
 
 // S3Location says which part of a bucket holds a trail's log archive, and
@@ -72,7 +77,7 @@ type S3 struct {
 	// cacheErr is why the cache is off although a directory was given.
 	cacheErr error
 	now      func() time.Time
-	requests atomic.Int64
+	contents *contentCache
 }
 
 // NewS3 returns a source reading the archive at loc through client. A cache
@@ -85,7 +90,7 @@ func NewS3(client *s3.Client, loc S3Location, opts S3Options) *S3 {
 		opts.Concurrency = DefaultConcurrency
 	}
 	loc.Prefix = normalizePrefix(loc.Prefix)
-	s := &S3{client: client, loc: loc, opts: opts, now: time.Now}
+	s := &S3{client: client, loc: loc, opts: opts, now: time.Now, contents: newContentCache(s3ContentCacheBytes)}
 	if opts.CacheDir != "" {
 		s.cache, s.cacheErr = openObjectCache(opts.CacheDir, opts.CacheMaxBytes)
 	}
@@ -99,8 +104,90 @@ func (s *S3) CacheError() error { return s.cacheErr }
 // Name implements source.Source.
 func (s *S3) Name() string { return "archive s3://" + s.loc.Bucket + "/" + s.loc.Prefix }
 
-// Requests returns how many S3 requests the source has made so far.
-func (s *S3) Requests() int { return int(s.requests.Load()) }
+// s3ContentCacheBytes bounds the decoded objects kept for reading records
+// again (the detail pane, export).
+const s3ContentCacheBytes = 64 << 20
+
+// Open implements source.Source. It discovers the log folders, so a bucket
+// that cannot be read or holds no logs fails here; the day folders are listed
+// and the objects downloaded as the cursor is read.
+func (s *S3) Open(ctx context.Context, q source.Query) (source.Cursor, error) {
+	end := q.End
+	if end.IsZero() {
+		end = s.now()
+	}
+	start := q.Start
+	if start.IsZero() {
+		start = end.Add(-s3DefaultSpan)
+		q.Start = start
+	}
+	if end.Before(start) {
+		return nil, fmt.Errorf("open s3://%s/%s: the time range ends (%s) before it starts (%s)", s.loc.Bucket, s.loc.Prefix, end.Format(time.RFC3339), start.Format(time.RFC3339))
+	}
+	r := &s3Scan{s: s, sp: s3Span{start: start, end: end}}
+	r.days = r.sp.days()
+	if err := r.discover(ctx, q.Insights); err != nil {
+		return nil, fmt.Errorf("open: %w", err)
+	}
+	return &s3Cursor{cursor: newCursor(r.list, q, s.contents), scan: r}, nil
+}
+
+// s3Cursor is the archive cursor of an S3 scan, reporting its requests.
+type s3Cursor struct {
+	*cursor
+	scan *s3Scan
+}
+
+// Next implements source.Cursor.
+func (c *s3Cursor) Next(ctx context.Context) (source.Page, error) {
+	page, err := c.cursor.Next(ctx)
+	page.Progress.Requests = int(c.scan.requests.Load())
+	return page, err
+}
+
+// object returns the pipeline object of a listed log file.
+func (r *s3Scan) object(o s3Object) object {
+	return object{
+		name:  "s3://" + r.s.loc.Bucket + "/" + o.key,
+		when:  o.when,
+		size:  o.size,
+		fetch: func(ctx context.Context) ([]byte, error) { return r.fetch(ctx, o) },
+	}
+}
+
+// fetch returns the stored bytes of a log file: from the cache when it holds
+// this version of the object, else downloaded (and then cached).
+func (r *s3Scan) fetch(ctx context.Context, o s3Object) ([]byte, error) {
+	s := r.s
+	if s.cache != nil && o.etag != "" {
+		// An unreadable cached file is downloaded again.
+		if data, ok, err := s.cache.get(cacheName(s.loc.Bucket, o.key, o.etag)); ok && err == nil {
+			return data, nil
+		}
+	}
+	r.requests.Add(1)
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(o.key)})
+	if err != nil {
+		return nil, s.getError(o.key, err)
+	}
+	defer out.Body.Close()
+	var buf bytes.Buffer
+	if n := aws.ToInt64(out.ContentLength); n > 0 && n <= maxDecoded {
+		buf.Grow(int(n))
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(out.Body, maxDecoded+1)); err != nil {
+		return nil, s.getError(o.key, err)
+	}
+	if buf.Len() > maxDecoded {
+		return nil, fmt.Errorf("get s3://%s/%s: larger than %d MiB, not a log file", s.loc.Bucket, o.key, maxDecoded>>20)
+	}
+	data := buf.Bytes()
+	if etag := strings.Trim(aws.ToString(out.ETag), `"`); s.cache != nil && etag != "" {
+		// The cache only saves time: an object it cannot store is still read.
+		_ = s.cache.put(cacheName(s.loc.Bucket, o.key, etag), data)
+	}
+	return data, nil
+}
 
 // ParseS3URL splits "s3://bucket/prefix" into a location. The prefix may end
 // at the trail prefix or go deeper, down to AWSLogs/<account>/CloudTrail/<region>:

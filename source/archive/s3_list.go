@@ -1,17 +1,21 @@
 package archive
 
 import (
-	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/lazytrail/lazytrail/source"
 )
 
 // logFolder is one account and region of an archive: the folder under which
@@ -31,18 +35,30 @@ type s3Object struct {
 	when time.Time // delivery time from the file name; the end of its day when the name has none
 }
 
+// s3Scan is one reading of an archive: the folders discovered, the time
+// range, how far the listing has come and how many requests it made.
+type s3Scan struct {
+	s        *S3
+	folders  []logFolder
+	sp       s3Span
+	days     []string // day folders to list, newest first
+	next     int      // index in days of the next day to list
+	requests atomic.Int64
+}
+
 // discover lists the archive level by level (AWSLogs/, organizations,
-// accounts, regions) with a "/" delimiter and returns the folders of log
-// files the location selects. insights chooses the Insights folders.
-func (s *S3) discover(ctx context.Context, insights bool) ([]logFolder, error) {
+// accounts, regions) with a "/" delimiter and sets the folders of log files
+// the location selects. insights chooses the Insights folders.
+func (r *s3Scan) discover(ctx context.Context, insights bool) error {
+	s := r.s
 	kind := "CloudTrail"
 	if insights {
 		kind = "CloudTrail-Insight"
 	}
 	root := s.loc.Prefix + "AWSLogs/"
-	tops, err := s.listFolders(ctx, root)
+	tops, err := r.listFolders(ctx, root)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var accounts []string // account prefixes: ...AWSLogs/[o-id/]<account>/
 	for _, top := range tops {
@@ -52,9 +68,9 @@ func (s *S3) discover(ctx context.Context, insights bool) ([]logFolder, error) {
 			if s.loc.OrgID != "" && name != s.loc.OrgID {
 				continue
 			}
-			members, err := s.listFolders(ctx, top)
+			members, err := r.listFolders(ctx, top)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			for _, m := range members {
 				if isAccountID(folderName(m)) && s.wantAccount(folderName(m)) {
@@ -67,22 +83,22 @@ func (s *S3) discover(ctx context.Context, insights bool) ([]logFolder, error) {
 			}
 		}
 	}
-	var folders []logFolder
+	r.folders = nil
 	for _, acct := range accounts {
-		regions, err := s.listFolders(ctx, acct+kind+"/")
+		regions, err := r.listFolders(ctx, acct+kind+"/")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, r := range regions {
-			if s.wantRegion(folderName(r)) {
-				folders = append(folders, logFolder{prefix: r, account: folderName(acct), region: folderName(r), kind: kind})
+		for _, reg := range regions {
+			if s.wantRegion(folderName(reg)) {
+				r.folders = append(r.folders, logFolder{prefix: reg, account: folderName(acct), region: folderName(reg), kind: kind})
 			}
 		}
 	}
-	if len(folders) == 0 {
-		return nil, fmt.Errorf("s3://%s/%s: %w", s.loc.Bucket, root, s.noLogsError(kind))
+	if len(r.folders) == 0 {
+		return fmt.Errorf("s3://%s/%s: %w", s.loc.Bucket, root, s.noLogsError(kind))
 	}
-	return folders, nil
+	return nil
 }
 
 // noLogsError says what was looked for and not found.
@@ -120,7 +136,8 @@ func folderName(prefix string) string {
 }
 
 // listFolders returns the common prefixes one level below prefix.
-func (s *S3) listFolders(ctx context.Context, prefix string) ([]string, error) {
+func (r *s3Scan) listFolders(ctx context.Context, prefix string) ([]string, error) {
+	s := r.s
 	var out []string
 	p := s3.NewListObjectsV2Paginator(s.client, &s3.ListObjectsV2Input{
 		Bucket:    aws.String(s.loc.Bucket),
@@ -128,7 +145,7 @@ func (s *S3) listFolders(ctx context.Context, prefix string) ([]string, error) {
 		Delimiter: aws.String("/"),
 	})
 	for p.HasMorePages() {
-		s.requests.Add(1)
+		r.requests.Add(1)
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return nil, s.listError(prefix, err)
@@ -155,39 +172,56 @@ func (sp s3Span) days() []string {
 	return out
 }
 
-// listObjects lists the log files of folders delivered within sp, running up
-// to the source's concurrency of list requests at once, and returns them
-// newest first. Digest files are skipped by name.
-func (s *S3) listObjects(ctx context.Context, folders []logFolder, sp s3Span) ([]s3Object, error) {
+// list lists the next day folder of every log folder, running up to the
+// source's concurrency of list requests at once, and returns the log files
+// delivered within the range, newest first, with io.EOF after the last day.
+// A folder that cannot be listed for lack of permission is a problem; other
+// errors stop the listing, which a later call resumes.
+func (r *s3Scan) list(ctx context.Context) ([]object, []source.Problem, error) {
+	if r.next == len(r.days) {
+		return nil, nil, io.EOF
+	}
+	day := r.days[r.next]
 	var (
-		mu  sync.Mutex
-		all []s3Object
+		mu       sync.Mutex
+		found    []s3Object
+		problems []source.Problem
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(s.opts.Concurrency)
-	for _, f := range folders {
-		for _, day := range sp.days() {
-			g.Go(func() error {
-				objs, err := s.listDay(gctx, f, day, sp)
-				mu.Lock()
-				all = append(all, objs...)
-				mu.Unlock()
-				return err
-			})
-		}
+	g.SetLimit(r.s.opts.Concurrency)
+	for _, f := range r.folders {
+		g.Go(func() error {
+			objs, err := r.listDay(gctx, f, day)
+			mu.Lock()
+			defer mu.Unlock()
+			var denied *AccessDeniedError
+			if errors.As(err, &denied) {
+				problems = append(problems, source.Problem{Where: "s3://" + r.s.loc.Bucket + "/" + f.prefix + day, Err: err})
+				return nil
+			}
+			found = append(found, objs...)
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	slices.SortFunc(all, func(a, b s3Object) int {
-		return cmp.Or(b.when.Compare(a.when), strings.Compare(b.key, a.key))
-	})
-	return all, nil
+	r.next++
+	objs := make([]object, len(found))
+	for i, o := range found {
+		objs[i] = r.object(o)
+	}
+	sortNewestFirst(objs)
+	if r.next == len(r.days) {
+		return objs, problems, io.EOF
+	}
+	return objs, problems, nil
 }
 
 // listDay lists one day folder, starting after the keys delivered before sp
 // and stopping at the first key delivered after it.
-func (s *S3) listDay(ctx context.Context, f logFolder, day string, sp s3Span) ([]s3Object, error) {
+func (r *s3Scan) listDay(ctx context.Context, f logFolder, day string) ([]s3Object, error) {
+	s, sp := r.s, r.sp
 	prefix := f.prefix + day
 	dayEnd, err := time.Parse("2006/01/02/", day)
 	if err != nil {
@@ -202,7 +236,7 @@ func (s *S3) listDay(ctx context.Context, f logFolder, day string, sp s3Span) ([
 	var out []s3Object
 	p := s3.NewListObjectsV2Paginator(s.client, in)
 	for p.HasMorePages() {
-		s.requests.Add(1)
+		r.requests.Add(1)
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return out, s.listError(prefix, err)
