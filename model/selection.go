@@ -1,20 +1,222 @@
 package model
 
-// Selection is the result of Store.Select: rows in newest-first order. It
-// stays valid while the store grows.
+import (
+	"slices"
+	"sort"
+	"time"
+)
+
+// Selection is the result of Store.Select: row ids, newest first. It is a
+// snapshot: events added to the store later are not in it, but it stays
+// valid as the store grows.
 type Selection struct {
 	s    *Store
 	rows []RowID
 }
 
+// Select returns the events f matches, newest first. A nil or empty f
+// selects everything.
+//
+// Each term's predicate runs once per distinct value, not per event: terms
+// on low-cardinality fields are decided per shape, the others are memoized
+// per symbol; the time range is found by binary search, so only the rows
+// inside it are scanned.
+func (s *Store) Select(f *Filter) *Selection {
+	ord := s.order()
+	if f.Empty() {
+		return &Selection{s: s, rows: slices.Clone(ord)}
+	}
+	lo := sort.Search(len(ord), func(i int) bool { return s.row(ord[i]).time <= f.hi })
+	hi := lo + sort.Search(len(ord)-lo, func(i int) bool { return s.row(ord[lo+i]).time < f.lo })
+	m := s.newMatcher(f)
+	var rows []RowID
+	for _, id := range ord[lo:hi] {
+		if m.match(s.row(id)) {
+			rows = append(rows, id)
+		}
+	}
+	return &Selection{s: s, rows: rows}
+}
+
+// matcher evaluates a filter over rows.
+type matcher struct {
+	s       *Store
+	shapeOK []bool // the shape passes every term decided per shape
+	row     []rowTerm
+}
+
+// rowTerm is a term decided per row.
+type rowTerm struct {
+	t        *term
+	col      *memo  // the row's symbol in t.col (user, ip, id, accesskey)
+	arn, typ *memo  // resource symbols (resource, free text)
+	who, ip  *memo  // free text
+	shapeHit []bool // free text: the shape's name or source matches
+}
+
+// memo caches a term's verdict per symbol of one column.
+type memo struct {
+	t     *term
+	st    *symtab
+	state []uint8 // 0 unknown, 1 match, 2 no match
+	buf   []byte
+}
+
+func newMemo(t *term, st *symtab) *memo {
+	return &memo{t: t, st: st, state: make([]uint8, st.len())}
+}
+
+func (m *memo) hit(sym uint32) bool {
+	switch m.state[sym] {
+	case 1:
+		return true
+	case 2:
+		return false
+	}
+	ok := m.t.matchString(m.st.view(sym, &m.buf))
+	m.state[sym] = 2
+	if ok {
+		m.state[sym] = 1
+	}
+	return ok
+}
+
+func (s *Store) newMatcher(f *Filter) *matcher {
+	m := &matcher{s: s, shapeOK: make([]bool, len(s.shapes))}
+	var perShape []*term
+	for i := range f.terms {
+		t := &f.terms[i]
+		switch {
+		case t.mode == modeTime:
+		case t.mode == modeResource:
+			m.row = append(m.row, rowTerm{t: t, arn: newMemo(t, s.syms[colARN]), typ: newMemo(t, s.syms[colResType])})
+		case t.mode == modeFree:
+			rt := rowTerm{t: t, arn: newMemo(t, s.syms[colARN]), who: newMemo(t, s.syms[colWho]),
+				ip: newMemo(t, s.syms[colIP]), shapeHit: make([]bool, len(s.shapes))}
+			name, source := newMemo(t, s.syms[colName]), newMemo(t, s.syms[colSource])
+			for i, sh := range s.shapes {
+				rt.shapeHit[i] = name.hit(sh.sym[colName]) || source.hit(sh.sym[colSource])
+			}
+			m.row = append(m.row, rt)
+		case t.mode == modeReadOnly || t.col < nShapeCols:
+			perShape = append(perShape, t)
+		default:
+			m.row = append(m.row, rowTerm{t: t, col: newMemo(t, s.syms[t.col])})
+		}
+	}
+	memos := make([]*memo, len(perShape))
+	for i, t := range perShape {
+		if t.mode != modeReadOnly {
+			memos[i] = newMemo(t, s.syms[t.col])
+		}
+	}
+	for i, sh := range s.shapes {
+		ok := true
+		for j, t := range perShape {
+			var hit bool
+			if t.mode == modeReadOnly {
+				hit = t.matchReadOnly(sh.readOnly)
+			} else {
+				hit = memos[j].hit(sh.sym[t.col])
+			}
+			if hit == t.Negated {
+				ok = false
+				break
+			}
+		}
+		m.shapeOK[i] = ok
+	}
+	return m
+}
+
+// match reports whether r passes every term.
+func (m *matcher) match(r *row) bool {
+	if !m.shapeOK[r.shape] {
+		return false
+	}
+	for i := range m.row {
+		rt := &m.row[i]
+		if rt.hit(m.s, r) == rt.t.Negated {
+			return false
+		}
+	}
+	return true
+}
+
+// hit reports whether r has a field the term matches, before negation.
+func (rt *rowTerm) hit(s *Store, r *row) bool {
+	switch rt.t.mode {
+	case modeResource:
+		res := s.resources(r)
+		for i := 0; i < len(res); i += 2 {
+			if rt.arn.hit(res[i]) || rt.typ.hit(res[i+1]) {
+				return true
+			}
+		}
+		return false
+	case modeFree:
+		if rt.shapeHit[r.shape] || rt.who.hit(r.who) || rt.ip.hit(r.ip) {
+			return true
+		}
+		res := s.resources(r)
+		for i := 0; i < len(res); i += 2 {
+			if rt.arn.hit(res[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	var sym uint32
+	switch rt.t.col {
+	case colWho:
+		sym = r.who
+	case colID:
+		sym = r.id
+	case colIP:
+		sym = r.ip
+	case colKey:
+		sym = r.key
+	}
+	return rt.col.hit(sym)
+}
+
 // Len returns the number of events selected.
 func (sel *Selection) Len() int { return len(sel.rows) }
 
-// Event materializes the i-th selected event; i = 0 is the newest.
-func (sel *Selection) Event(i int) Event { return Event{} }
+// Event materializes the i-th selected event (0 <= i < Len()); i = 0 is the
+// newest. Inline raw bytes are shared with the store and must not be
+// modified.
+func (sel *Selection) Event(i int) Event { return sel.s.event(sel.rows[i]) }
 
 // Row returns the stable id of the i-th selected event.
 func (sel *Selection) Row(i int) RowID { return sel.rows[i] }
 
-// Index returns the position of row id in the selection, if it is there.
-func (sel *Selection) Index(id RowID) (int, bool) { return 0, false }
+// Index returns the position of row id in the selection and true if it is
+// there, or false (and the position it would have, for a row of the store).
+func (sel *Selection) Index(id RowID) (int, bool) {
+	if int(id) >= sel.s.n {
+		return 0, false
+	}
+	i := sort.Search(len(sel.rows), func(i int) bool { return sel.s.compare(sel.rows[i], id) >= 0 })
+	return i, i < len(sel.rows) && sel.rows[i] == id
+}
+
+// Histogram counts the selected events in buckets equal slices of
+// [from, to), oldest first; events outside the range are not counted.
+func (sel *Selection) Histogram(buckets int, from, to time.Time) []int {
+	if buckets <= 0 || !to.After(from) {
+		return nil
+	}
+	counts := make([]int, buckets)
+	lo, hi := nanos(from), nanos(to)
+	span := float64(hi) - float64(lo)
+	for _, id := range sel.rows {
+		t := sel.s.row(id).time
+		if t < lo || t >= hi {
+			continue
+		}
+		b := int((float64(t) - float64(lo)) / span * float64(buckets))
+		counts[min(b, buckets-1)]++
+	}
+	return counts
+}
