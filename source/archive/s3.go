@@ -48,13 +48,6 @@ const (
 	DefaultConcurrency         = 16
 )
 
-// s3DeliveryLag is how long after an event's time its log file may be
-// delivered. A log file's key carries its delivery time, which is never
-// before the events it holds, so a file delivered before a range starts
-// cannot hold events of that range, and one delivered more than s3DeliveryLag
-// after it ends holds none either.
-const s3DeliveryLag = 15 * time.Minute
-
 // s3DefaultSpan is the time range read when a query sets no start: an archive
 // can hold years, and listing it all is never what the user wants first.
 const s3DefaultSpan = 24 * time.Hour
@@ -124,8 +117,9 @@ func (s *S3) Open(ctx context.Context, q source.Query) (source.Cursor, error) {
 	if end.Before(start) {
 		return nil, fmt.Errorf("open s3://%s/%s: the time range ends (%s) before it starts (%s)", s.loc.Bucket, s.loc.Prefix, end.Format(time.RFC3339), start.Format(time.RFC3339))
 	}
-	r := &s3Scan{s: s, sp: s3Span{start: start, end: end}}
-	r.days = r.sp.days()
+	r := &s3Scan{s: s, q: q}
+	r.q.End = end
+	r.days = s3Days(r.q)
 	if err := r.discover(ctx, q.Insights); err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}

@@ -32,7 +32,7 @@ type s3Object struct {
 	key  string
 	etag string
 	size int64
-	when time.Time // delivery time from the file name; the end of its day when the name has none
+	when time.Time // delivery time from the file name; zero when the name has none
 }
 
 // s3Scan is one reading of an archive: the folders discovered, the time
@@ -40,9 +40,9 @@ type s3Object struct {
 type s3Scan struct {
 	s        *S3
 	folders  []logFolder
-	sp       s3Span
-	days     []string // day folders to list, newest first
-	next     int      // index in days of the next day to list
+	q        source.Query // the range read, with Start and End set
+	days     []string     // day folders to list, newest first
+	next     int          // index in days of the next day to list
 	requests atomic.Int64
 }
 
@@ -157,17 +157,16 @@ func (r *s3Scan) listFolders(ctx context.Context, prefix string) ([]string, erro
 	return out, nil
 }
 
-// s3Span is the time range a query reads from an archive.
-type s3Span struct{ start, end time.Time }
-
-// days returns the day folders ("YYYY/MM/DD/") that may hold log files
-// delivered within sp, newest first.
-func (sp s3Span) days() []string {
-	first := sp.start.Add(-s3DeliveryLag).UTC().Truncate(24 * time.Hour)
-	last := sp.end.Add(s3DeliveryLag).UTC()
+// s3Days returns the day folders ("YYYY/MM/DD/") that may hold log files
+// with events of q's range, newest first. q.Start and q.End must be set.
+func s3Days(q source.Query) []string {
+	const day = 24 * time.Hour
+	first := q.Start.Add(-clockSkew).UTC().Truncate(day)
 	var out []string
-	for d := last.Truncate(24 * time.Hour); !d.Before(first); d = d.AddDate(0, 0, -1) {
-		out = append(out, d.Format("2006/01/02/"))
+	for d := q.End.Add(deliveryWindow + deliveryLag).UTC().Truncate(day); !d.Before(first); d = d.Add(-day) {
+		if deliveredBetween(d, d.Add(day), q) {
+			out = append(out, d.Format("2006/01/02/"))
+		}
 	}
 	return out
 }
@@ -218,21 +217,16 @@ func (r *s3Scan) list(ctx context.Context) ([]object, []source.Problem, error) {
 	return objs, problems, nil
 }
 
-// listDay lists one day folder, starting after the keys delivered before sp
-// and stopping at the first key delivered after it.
+// listDay lists one day folder, starting after the keys delivered before
+// the range and stopping after the first page that reaches past it.
 func (r *s3Scan) listDay(ctx context.Context, f logFolder, day string) ([]s3Object, error) {
-	s, sp := r.s, r.sp
+	s, q := r.s, r.q
 	prefix := f.prefix + day
-	dayEnd, err := time.Parse("2006/01/02/", day)
-	if err != nil {
-		return nil, fmt.Errorf("list s3://%s/%s: %w", s.loc.Bucket, prefix, err)
-	}
-	dayEnd = dayEnd.Add(24*time.Hour - time.Second)
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(s.loc.Bucket), Prefix: aws.String(prefix)}
 	// Keys in a day folder are <account>_<kind>_<region>_<YYYYMMDDTHHmmZ>_<id>,
-	// so they sort by delivery time and the range start is a key to start after.
-	in.StartAfter = aws.String(prefix + f.account + "_" + f.kind + "_" + f.region + "_" + sp.start.UTC().Format(s3KeyTimeLayout))
-	limit := sp.end.Add(s3DeliveryLag)
+	// so they sort by delivery time and the range start makes a key to start
+	// after.
+	in.StartAfter = aws.String(prefix + f.account + "_" + f.kind + "_" + f.region + "_" + q.Start.Add(-clockSkew).UTC().Format("20060102T1504Z"))
 	var out []s3Object
 	p := s3.NewListObjectsV2Paginator(s.client, in)
 	for p.HasMorePages() {
@@ -245,17 +239,14 @@ func (r *s3Scan) listDay(ctx context.Context, f logFolder, day string) ([]s3Obje
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
 			name := key[strings.LastIndexByte(key, '/')+1:]
-			if s3IsDigest(name) {
+			if !isLogFileName(name) {
 				continue
 			}
-			when, ok := s3KeyTime(name)
-			switch {
-			case !ok:
-				when = dayEnd // an unexpected name cannot be pruned; its events are filtered by time
-			case when.After(limit):
-				past = true
-				continue
-			case when.Before(sp.start):
+			// A name without a time cannot be pruned; its events are
+			// filtered by time after decoding.
+			when, ok := timeFromName(name)
+			if ok && !deliveredIn(when, q) {
+				past = past || when.After(q.End)
 				continue
 			}
 			out = append(out, s3Object{key: key, etag: strings.Trim(aws.ToString(o.ETag), `"`), size: aws.ToInt64(o.Size), when: when})
@@ -265,25 +256,4 @@ func (r *s3Scan) listDay(ctx context.Context, f logFolder, day string) ([]s3Obje
 		}
 	}
 	return out, nil
-}
-
-// s3KeyTimeLayout is the delivery time in a log file's name.
-const s3KeyTimeLayout = "20060102T1504Z"
-
-// s3KeyTime returns the delivery time in a log file name such as
-// 123456789012_CloudTrail_us-east-1_20261119T2355Z_0123456789abcdef.json.gz.
-func s3KeyTime(name string) (time.Time, bool) {
-	for part := range strings.SplitSeq(name, "_") {
-		if len(part) == len(s3KeyTimeLayout) && part[8] == 'T' && part[len(part)-1] == 'Z' {
-			if t, err := time.Parse(s3KeyTimeLayout, part); err == nil {
-				return t, true
-			}
-		}
-	}
-	return time.Time{}, false
-}
-
-// s3IsDigest reports whether a file name is a CloudTrail digest file.
-func s3IsDigest(name string) bool {
-	return strings.Contains(name, "_CloudTrail-Digest_")
 }

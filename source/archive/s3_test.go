@@ -5,7 +5,9 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -19,6 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+
+	"github.com/lazytrail/lazytrail/model"
+	"github.com/lazytrail/lazytrail/source"
 )
 
 // fakeS3 is a real S3 server (gofakes3 over HTTP) with a client that counts
@@ -29,7 +34,38 @@ type fakeS3 struct {
 
 	mu       sync.Mutex
 	requests []string        // "LIST prefix" or "GET key"
-	deny     map[string]bool // keys or list prefixes answered with AccessDenied
+	deny     map[string]bool // "GET key" or "LIST prefix" answered with AccessDenied
+	held     string          // a key whose GET waits for the client to give up
+	arrived  chan struct{}   // closed when the held GET arrives
+}
+
+// hold makes the next GET of key wait until the client cancels it, and
+// close arrived when it comes in.
+func (f *fakeS3) hold(key string, arrived chan struct{}) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held, f.arrived = key, arrived
+}
+
+// release stops holding.
+func (f *fakeS3) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.held = ""
+}
+
+// wait blocks a held GET until the client gives up on it.
+func (f *fakeS3) wait(r *http.Request) {
+	f.mu.Lock()
+	_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if r.Method != http.MethodGet || f.held == "" || key != f.held {
+		f.mu.Unlock()
+		return
+	}
+	f.held = ""
+	close(f.arrived)
+	f.mu.Unlock()
+	<-r.Context().Done()
 }
 
 func newFakeS3(t testing.TB, bucket string) *fakeS3 {
@@ -37,6 +73,7 @@ func newFakeS3(t testing.TB, bucket string) *fakeS3 {
 	f := &fakeS3{deny: map[string]bool{}}
 	s3h := gofakes3.New(s3mem.New()).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.wait(r)
 		if f.denied(r) {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -139,10 +176,15 @@ type logFile struct {
 	events  int
 }
 
+// eventTime returns the time of the file's i-th event.
+func (l logFile) eventTime(i int) time.Time {
+	return l.at.Add(-time.Duration(i+1) * 5 * time.Minute / time.Duration(l.events+1))
+}
+
 // key returns the file's key in the CloudTrail layout.
 func (l logFile) key() string {
 	return fmt.Sprintf("%sCloudTrail/%s/%s/%s_CloudTrail_%s_%s_%016x.json.gz",
-		l.base, l.region, l.at.Format("2006/01/02"), l.account, l.region, l.at.Format(s3KeyTimeLayout), l.at.Unix())
+		l.base, l.region, l.at.Format("2006/01/02"), l.account, l.region, l.at.Format("20060102T1504Z"), l.at.Unix())
 }
 
 // body returns the gzipped {"Records":[...]} of the file.
@@ -150,7 +192,7 @@ func (l logFile) body(t testing.TB) []byte {
 	t.Helper()
 	var recs []map[string]any
 	for i := range l.events {
-		at := l.at.Add(-time.Duration(i+1) * 5 * time.Minute / time.Duration(l.events+1))
+		at := l.eventTime(i)
 		recs = append(recs, map[string]any{
 			"eventVersion":       "1.09",
 			"userIdentity":       map[string]any{"type": "IAMUser", "userName": "alice", "accountId": l.account, "arn": "arn:aws:iam::" + l.account + ":user/alice"},
@@ -242,34 +284,19 @@ func TestParseS3URL(t *testing.T) {
 	}
 }
 
-func TestS3KeyTime(t *testing.T) {
+func TestS3Days(t *testing.T) {
 	tests := []struct {
-		name string
-		want time.Time
-		ok   bool
+		start, end time.Time
+		want       []string
 	}{
-		{"123456789012_CloudTrail_us-east-1_20261119T2355Z_0123456789abcdef.json.gz", time.Date(2026, 11, 19, 23, 55, 0, 0, time.UTC), true},
-		{"123456789012_CloudTrail-Insight_us-east-1_20261119T0005Z_abc.json.gz", time.Date(2026, 11, 19, 0, 5, 0, 0, time.UTC), true},
-		{"notes.txt", time.Time{}, false},
-		{"x_20261399T2355Z_y", time.Time{}, false},
+		{time.Date(2026, 11, 18, 0, 10, 0, 0, time.UTC), time.Date(2026, 11, 19, 23, 50, 0, 0, time.UTC), []string{"2026/11/20/", "2026/11/19/", "2026/11/18/"}},
+		{time.Date(2026, 11, 18, 0, 1, 0, 0, time.UTC), time.Date(2026, 11, 18, 1, 0, 0, 0, time.UTC), []string{"2026/11/18/", "2026/11/17/"}},
+		{time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC), []string{"2026/11/18/"}},
 	}
 	for _, tt := range tests {
-		got, ok := s3KeyTime(tt.name)
-		if ok != tt.ok || !got.Equal(tt.want) {
-			t.Errorf("s3KeyTime(%q) = %v, %v; want %v, %v", tt.name, got, ok, tt.want, tt.ok)
+		if got := s3Days(source.Query{Start: tt.start, End: tt.end}); !slices.Equal(got, tt.want) {
+			t.Errorf("s3Days(%v, %v) = %v, want %v", tt.start, tt.end, got, tt.want)
 		}
-	}
-}
-
-func TestS3SpanDays(t *testing.T) {
-	sp := s3Span{start: time.Date(2026, 11, 18, 0, 10, 0, 0, time.UTC), end: time.Date(2026, 11, 19, 23, 50, 0, 0, time.UTC)}
-	want := []string{"2026/11/20/", "2026/11/19/", "2026/11/18/", "2026/11/17/"}
-	if got := sp.days(); !slices.Equal(got, want) {
-		t.Errorf("days() = %v, want %v", got, want)
-	}
-	sp = s3Span{start: time.Date(2026, 11, 18, 9, 0, 0, 0, time.UTC), end: time.Date(2026, 11, 18, 10, 0, 0, 0, time.UTC)}
-	if got := sp.days(); !slices.Equal(got, []string{"2026/11/18/"}) {
-		t.Errorf("days() = %v, want one day", got)
 	}
 }
 
@@ -325,5 +352,311 @@ func TestS3Discover(t *testing.T) {
 	err := r.discover(context.Background(), false)
 	if err == nil || !strings.Contains(err.Error(), "999999999999") {
 		t.Errorf("discover of a missing account = %v, want an error naming it", err)
+	}
+}
+
+// readAll reads c to the end and returns its events and problems.
+func readAll(t testing.TB, c source.Cursor) ([]model.Event, []source.Problem, source.Progress) {
+	t.Helper()
+	var (
+		events   []model.Event
+		problems []source.Problem
+		last     source.Progress
+	)
+	for {
+		page, err := c.Next(context.Background())
+		events = append(events, page.Events...)
+		problems = append(problems, page.Problems...)
+		last = page.Progress
+		if errors.Is(err, io.EOF) {
+			return events, problems, last
+		}
+		if err != nil {
+			t.Fatalf("Next: %v", err)
+		}
+	}
+}
+
+// delivered returns the keys of files delivered within [start, end]
+// (pruning's bounds) and the number of their events within [start, end].
+func delivered(files []logFile, start, end time.Time) (keys []string, events int) {
+	q := source.Query{Start: start, End: end}
+	for _, f := range files {
+		if !deliveredIn(f.at, q) {
+			continue
+		}
+		keys = append(keys, f.key())
+		for i := range f.events {
+			if at := f.eventTime(i); !at.Before(start) && !at.After(end) {
+				events++
+			}
+		}
+	}
+	return keys, events
+}
+
+func TestS3OpenReadsOnlyTheRangeNewestFirst(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	files := f.putArchive(t, "trail", 7, map[string]string{
+		"AWSLogs/111111111111/":              "111111111111",
+		"AWSLogs/o-abcdefghij/222222222222/": "222222222222",
+	}, []string{"us-east-1", "eu-west-1"})
+	start, end := archiveEnd.Add(-3*time.Hour), archiveEnd.Add(-2*time.Hour)
+	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
+	c, err := src.Open(context.Background(), source.Query{Start: start, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	events, problems, progress := readAll(t, c)
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
+	}
+
+	wantKeys, wantEvents := delivered(files, start, end)
+	gotKeys := f.gets()
+	slices.Sort(wantKeys)
+	slices.Sort(gotKeys)
+	if !slices.Equal(gotKeys, wantKeys) {
+		t.Errorf("downloaded %d objects %v,\nwant the %d delivered in range %v", len(gotKeys), gotKeys, len(wantKeys), wantKeys)
+	}
+	lists, gets := f.counts()
+	// AWSLogs/, the organization, two accounts' regions, then one day
+	// folder for each of four account/region folders.
+	if lists != 1+1+2+4 {
+		t.Errorf("%d list requests, want 8", lists)
+	}
+	if progress.Requests != lists+gets {
+		t.Errorf("progress reports %d requests, the server saw %d", progress.Requests, lists+gets)
+	}
+	t.Logf("1 hour of a 7-day archive (%d objects): %d list and %d get requests", len(files), lists, gets)
+
+	if len(events) != wantEvents {
+		t.Errorf("read %d events, want %d", len(events), wantEvents)
+	}
+	var lastDelivery time.Time
+	for i, e := range events {
+		if e.Time.Before(start) || e.Time.After(end) {
+			t.Errorf("event %s at %v is outside the range", e.ID, e.Time)
+		}
+		// Files come newest first: each event's file was delivered no
+		// later than the previous event's.
+		when, ok := timeFromName(e.Blob.Name())
+		if !ok {
+			t.Fatalf("event %s: blob %q has no delivery time", e.ID, e.Blob.Name())
+		}
+		if i > 0 && when.After(lastDelivery) {
+			t.Errorf("event %d comes from a file delivered at %v, after the previous one's %v", i, when, lastDelivery)
+		}
+		lastDelivery = when
+	}
+	if len(events) > 0 {
+		raw, err := events[0].Record()
+		if err != nil || !bytes.Contains(raw, []byte(events[0].ID)) {
+			t.Errorf("Record() = %.80s, %v; want the raw record", raw, err)
+		}
+	}
+}
+
+func TestS3OpenDefaultsToTheLastDay(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	files := f.putArchive(t, "trail", 3, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
+	src.now = func() time.Time { return archiveEnd }
+	c, err := src.Open(context.Background(), source.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	events, _, _ := readAll(t, c)
+	wantKeys, wantEvents := delivered(files, archiveEnd.Add(-24*time.Hour), archiveEnd)
+	if _, gets := f.counts(); gets != len(wantKeys) {
+		t.Errorf("downloaded %d objects, want %d", gets, len(wantKeys))
+	}
+	if len(events) != wantEvents {
+		t.Errorf("read %d events, want the %d of the last 24 hours", len(events), wantEvents)
+	}
+}
+
+func TestS3CacheServesASecondOpen(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	q := source.Query{Start: archiveEnd.Add(-6 * time.Hour), End: archiveEnd}
+	opts := S3Options{CacheDir: t.TempDir()}
+	read := func() (int, []string) {
+		src := NewS3(f.client, S3Location{Bucket: "trail"}, opts)
+		if err := src.CacheError(); err != nil {
+			t.Fatal(err)
+		}
+		c, err := src.Open(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		events, problems, _ := readAll(t, c)
+		if len(problems) > 0 {
+			t.Errorf("problems: %v", problems)
+		}
+		var ids []string
+		for _, e := range events {
+			ids = append(ids, e.ID)
+		}
+		_, gets := f.counts()
+		f.reset()
+		return gets, ids
+	}
+	firstGets, firstIDs := read()
+	secondGets, secondIDs := read()
+	if firstGets == 0 || secondGets != 0 {
+		t.Errorf("downloads: %d on the first open, %d on the second; want some, then none", firstGets, secondGets)
+	}
+	if !slices.Equal(firstIDs, secondIDs) {
+		t.Errorf("the cached open read %d events, the first %d", len(secondIDs), len(firstIDs))
+	}
+
+	// A changed object has a new ETag and is downloaded again.
+	lf := logFile{base: "AWSLogs/111111111111/", account: "111111111111", region: "us-east-1", at: archiveEnd, events: 5}
+	f.put(t, "trail", lf.key(), lf.body(t))
+	f.reset()
+	if gets, ids := read(); gets != 1 || len(ids) != len(firstIDs)+2 {
+		t.Errorf("after a change: %d downloads and %d events, want 1 and %d", gets, len(ids), len(firstIDs)+2)
+	}
+}
+
+func TestS3DamagedObjects(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	dir := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/19/"
+	name := func(id string) string {
+		return dir + "111111111111_CloudTrail_us-east-1_20261119T2300Z_" + id + ".json.gz"
+	}
+	good := logFile{account: "111111111111", region: "us-east-1", at: archiveEnd, events: 4}.body(t)
+	damaged := map[string]struct {
+		body []byte
+		want string
+	}{
+		name("truncated"): {good[:len(good)/2], "truncated"},
+		name("notgzip"):   {[]byte("this is not gzip at all"), "neither gzip nor JSON"},
+		name("badjson"):   {gzipBytes(t, []byte(`{"Records":[{"eventName": "X", `)), ""},
+		name("norecords"): {gzipBytes(t, []byte(`{"hello":"world"}`)), ""},
+		name("empty"):     {nil, "empty"},
+		name("denied"):    {good, "s3:GetObject"},
+	}
+	for key, d := range damaged {
+		f.put(t, "trail", key, d.body)
+	}
+	f.deny["GET "+name("denied")] = true
+	// Digests are recognized by name (never downloaded) or by content.
+	digestKey := dir + "111111111111_CloudTrail-Digest_us-east-1_trail_us-east-1_20261119T230000Z.json.gz"
+	f.put(t, "trail", digestKey, gzipBytes(t, []byte(`{"awsAccountId":"111111111111","digestStartTime":"x","logFiles":[]}`)))
+	f.put(t, "trail", name("digestbody"), gzipBytes(t, []byte(`{"awsAccountId":"111111111111","digestStartTime":"2026-11-19T22:00:00Z","digestEndTime":"2026-11-19T23:00:00Z","logFiles":[]}`)))
+	f.reset()
+
+	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
+	q := source.Query{Start: archiveEnd.Add(-2 * time.Hour), End: archiveEnd}
+	c, err := src.Open(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	events, problems, _ := readAll(t, c)
+	byWhere := map[string]string{}
+	for _, p := range problems {
+		byWhere[p.Where] = p.Err.Error()
+	}
+	for key, d := range damaged {
+		msg, ok := byWhere["s3://trail/"+key]
+		if !ok {
+			t.Errorf("no problem reported for %s (problems: %v)", key, problems)
+			continue
+		}
+		if !strings.Contains(msg, d.want) {
+			t.Errorf("problem for %s = %q, want it to say %q", key, msg, d.want)
+		}
+	}
+	if len(problems) != len(damaged) {
+		t.Errorf("%d problems, want %d: %v", len(problems), len(damaged), problems)
+	}
+	if slices.Contains(f.gets(), digestKey) {
+		t.Error("the digest file was downloaded")
+	}
+	var ad *AccessDeniedError
+	for _, p := range problems {
+		if errors.As(p.Err, &ad) && ad.Resource != "arn:aws:s3:::trail/"+name("denied") {
+			t.Errorf("access denied names %s", ad.Resource)
+		}
+	}
+	if len(events) == 0 {
+		t.Error("the good objects did not load")
+	}
+}
+
+func TestS3AccessDeniedOnList(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	f.deny["LIST logs/AWSLogs/"] = true
+	_, err := NewS3(f.client, S3Location{Bucket: "trail", Prefix: "logs"}, S3Options{}).Open(context.Background(), source.Query{})
+	var ad *AccessDeniedError
+	if !errors.As(err, &ad) || ad.Action != "s3:ListBucket" || ad.Resource != "arn:aws:s3:::trail" {
+		t.Fatalf("Open = %v, want an access denied error naming s3:ListBucket on the bucket", err)
+	}
+	if !strings.Contains(err.Error(), "s3:ListBucket") || !strings.Contains(err.Error(), "s3://trail/logs/AWSLogs/") {
+		t.Errorf("error %q does not name the action and the place", err)
+	}
+
+	_, err = NewS3(f.client, S3Location{Bucket: "nosuchbucket"}, S3Options{}).Open(context.Background(), source.Query{})
+	if err == nil || !strings.Contains(err.Error(), "nosuchbucket") {
+		t.Errorf("Open of a missing bucket = %v", err)
+	}
+}
+
+func TestS3CancelAndResume(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	files := f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1", "eu-west-1"})
+	start, end := archiveEnd.Add(-12*time.Hour), archiveEnd
+	held := make(chan struct{})
+	f.hold(files[len(files)-5].key(), held)
+	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
+	c, err := src.Open(context.Background(), source.Query{Start: start, End: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var seen []model.Event
+	done := make(chan error)
+	go func() {
+		for {
+			page, err := c.Next(ctx)
+			seen = append(seen, page.Events...)
+			if err != nil {
+				done <- err
+				return
+			}
+		}
+	}()
+	<-held // a download is in flight
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("Next after cancel = %v, want context.Canceled", err)
+	}
+	f.release()
+	rest, problems, _ := readAll(t, c)
+	if len(problems) > 0 {
+		t.Errorf("problems: %v", problems)
+	}
+	ids := map[string]int{}
+	for _, e := range append(seen, rest...) {
+		ids[e.ID]++
+	}
+	_, want := delivered(files, start, end)
+	if len(ids) != want {
+		t.Errorf("read %d distinct events after resuming, want %d", len(ids), want)
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("event %s read %d times", id, n)
+		}
 	}
 }
