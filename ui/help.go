@@ -1,0 +1,88 @@
+package ui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lazytrail/lazytrail/keymap"
+)
+
+// filterHelp lists the filter keys for the help screen.
+const filterHelp = "Filter: user: event: source: region: ip: err: readonly: resource: account: " +
+	"since: until: id: accesskey: agent: type: category:  (a,b = or; -key: = not; other words: fuzzy text)"
+
+// helpView renders every binding of km by group, in two columns when the
+// width allows, followed by the filter syntax.
+func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
+	groups := km.Groups()
+	blocks := make([][]string, len(groups))
+	keyW := 0
+	for _, g := range groups {
+		for _, b := range g.Bindings {
+			keyW = max(keyW, ansi.StringWidth(b.Help().Key))
+		}
+	}
+	colW := 0
+	for i, g := range groups {
+		block := []string{st.Title.Render(g.Title)}
+		for _, b := range g.Bindings {
+			h := b.Help()
+			line := "  " + st.HelpKey.Render(pad(h.Key, keyW)) + "  " + h.Desc
+			colW = max(colW, ansi.StringWidth(line))
+			block = append(block, line)
+		}
+		blocks[i] = append(block, "")
+	}
+	var left, right []string
+	if width >= 2*colW+2 {
+		// Split the groups where the taller column is shortest.
+		best, bestH := 1, -1
+		for k := 1; k < len(blocks); k++ {
+			l, r := 0, 0
+			for i, b := range blocks {
+				if i < k {
+					l += len(b)
+				} else {
+					r += len(b)
+				}
+			}
+			if h := max(l, r); bestH < 0 || h < bestH {
+				best, bestH = k, h
+			}
+		}
+		for i, b := range blocks {
+			if i < best {
+				left = append(left, b...)
+			} else {
+				right = append(right, b...)
+			}
+		}
+	} else {
+		for _, b := range blocks {
+			left = append(left, b...)
+		}
+	}
+	lines := make([]string, 0, max(len(left), len(right))+2)
+	for i := 0; i < max(len(left), len(right)); i++ {
+		var l, r string
+		if i < len(left) {
+			l = left[i]
+		}
+		if i < len(right) {
+			r = right[i]
+		}
+		if right == nil {
+			lines = append(lines, clip(l, width))
+			continue
+		}
+		lines = append(lines, clip(pad(l, colW+2)+r, width))
+	}
+	for _, l := range strings.Split(ansi.Wordwrap(filterHelp, width, " "), "\n") {
+		lines = append(lines, st.Muted.Render(l))
+	}
+	if len(lines) > height {
+		lines = lines[:height]
+	}
+	return strings.Join(lines, "\n")
+}
