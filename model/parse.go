@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unsafe"
 
@@ -42,7 +43,7 @@ func (e *ParseError) Error() string {
 // Unwrap returns the reason, so that errors.Is(err, ErrNoEventTime) works.
 func (e *ParseError) Unwrap() error { return e.Err }
 
-// The paths read from every record, in one pass, indexed by the f* constants.
+// The values read from every record, indexed by the f* constants.
 const (
 	fEventTime = iota
 	fTimestamp
@@ -59,6 +60,9 @@ const (
 	fCategory
 	fAccount
 	fResources
+	fIdentity
+	fAdditional
+	fInsight
 	fIdentityType
 	fAccessKeyID
 	fUserName
@@ -66,50 +70,81 @@ const (
 	fPrincipalID
 	fAccountID
 	fInvokedBy
-	fIssuerName
+	fSessionContext
 	fOnBehalfOf
 	fUserID
-	fSignInName
-	fSignInNameLower
-	fInsightName
-	fInsightSource
 	fieldCount
 )
 
-var recordPaths = [fieldCount][]string{
-	fEventTime:       {"eventTime"},
-	fTimestamp:       {"@timestamp"},
-	fEventName:       {"eventName"},
-	fEventSource:     {"eventSource"},
-	fRegion:          {"awsRegion"},
-	fSourceIP:        {"sourceIPAddress"},
-	fUserAgent:       {"userAgent"},
-	fErrorCode:       {"errorCode"},
-	fErrorMessage:    {"errorMessage"},
-	fReadOnly:        {"readOnly"},
-	fEventID:         {"eventID"},
-	fEventType:       {"eventType"},
-	fCategory:        {"eventCategory"},
-	fAccount:         {"recipientAccountId"},
-	fResources:       {"resources"},
-	fIdentityType:    {"userIdentity", "type"},
-	fAccessKeyID:     {"userIdentity", "accessKeyId"},
-	fUserName:        {"userIdentity", "userName"},
-	fARN:             {"userIdentity", "arn"},
-	fPrincipalID:     {"userIdentity", "principalId"},
-	fAccountID:       {"userIdentity", "accountId"},
-	fInvokedBy:       {"userIdentity", "invokedBy"},
-	fIssuerName:      {"userIdentity", "sessionContext", "sessionIssuer", "userName"},
-	fOnBehalfOf:      {"userIdentity", "onBehalfOf", "userId"},
-	fUserID:          {"userIdentity", "userId"},
-	fSignInName:      {"additionalEventData", "UserName"},
-	fSignInNameLower: {"additionalEventData", "userName"},
-	fInsightName:     {"insightDetails", "eventName"},
-	fInsightSource:   {"insightDetails", "eventSource"},
+// topLevelField maps a record's top-level keys to the values read.
+func topLevelField(key []byte) int {
+	switch string(key) {
+	case "eventTime":
+		return fEventTime
+	case "@timestamp":
+		return fTimestamp
+	case "eventName":
+		return fEventName
+	case "eventSource":
+		return fEventSource
+	case "awsRegion":
+		return fRegion
+	case "sourceIPAddress":
+		return fSourceIP
+	case "userAgent":
+		return fUserAgent
+	case "errorCode":
+		return fErrorCode
+	case "errorMessage":
+		return fErrorMessage
+	case "readOnly":
+		return fReadOnly
+	case "eventID":
+		return fEventID
+	case "eventType":
+		return fEventType
+	case "eventCategory":
+		return fCategory
+	case "recipientAccountId":
+		return fAccount
+	case "resources":
+		return fResources
+	case "userIdentity":
+		return fIdentity
+	case "additionalEventData":
+		return fAdditional
+	case "insightDetails":
+		return fInsight
+	}
+	return -1
 }
 
-// resourcePaths are read from each element of a record's resources list.
-var resourcePaths = [][]string{{"ARN"}, {"arn"}, {"type"}}
+// identityField maps the keys of userIdentity to the values read.
+func identityField(key []byte) int {
+	switch string(key) {
+	case "type":
+		return fIdentityType
+	case "accessKeyId":
+		return fAccessKeyID
+	case "userName":
+		return fUserName
+	case "arn":
+		return fARN
+	case "principalId":
+		return fPrincipalID
+	case "accountId":
+		return fAccountID
+	case "invokedBy":
+		return fInvokedBy
+	case "sessionContext":
+		return fSessionContext
+	case "onBehalfOf":
+		return fOnBehalfOf
+	case "userId":
+		return fUserID
+	}
+	return -1
+}
 
 // Bounds of a Parser's string cache, so that hostile or merely varied data
 // cannot make it grow without limit.
@@ -162,22 +197,28 @@ func ParseRecord(raw []byte) (Event, error) {
 // set to raw itself, not a copy. The time comes from eventTime or, for
 // records that went through a log shipper, @timestamp. Insights records take
 // their name and source from insightDetails. When a key appears twice, the
-// first occurrence counts. The error is a *ParseError.
+// last occurrence counts, as with encoding/json. The error is a *ParseError.
 func (p *Parser) Parse(raw []byte) (Event, error) {
 	if err := checkObject(raw); err != nil {
 		return Event{}, &ParseError{Err: err, Detail: excerpt(raw)}
 	}
 	var v [fieldCount]jsonValue
-	malformed := false
-	jsonparser.EachKey(raw, func(i int, b []byte, t jsonparser.ValueType, err error) {
-		if i < 0 || err != nil {
-			malformed = true
-			return
+	err := jsonparser.ObjectEach(raw, func(key, b []byte, t jsonparser.ValueType, _ int) error {
+		if i := topLevelField(key); i >= 0 {
+			v[i] = jsonValue{b, t}
 		}
-		v[i] = jsonValue{b, t}
-	}, recordPaths[:]...)
-	if malformed {
-		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: excerpt(raw)}
+		return nil
+	})
+	if err == nil && v[fIdentity].t == jsonparser.Object {
+		err = jsonparser.ObjectEach(v[fIdentity].b, func(key, b []byte, t jsonparser.ValueType, _ int) error {
+			if i := identityField(key); i >= 0 {
+				v[i] = jsonValue{b, t}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: err.Error()}
 	}
 
 	p.arena = p.arena[:0]
@@ -207,12 +248,12 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 
 	e.Name = p.str(v[fEventName])
 	e.Source = p.str(v[fEventSource])
-	if e.Insight {
+	if e.Insight && v[fInsight].t == jsonparser.Object {
 		if e.Name == "" {
-			e.Name = p.str(v[fInsightName])
+			e.Name = p.str(member(v[fInsight].b, "eventName"))
 		}
 		if e.Source == "" {
-			e.Source = p.str(v[fInsightSource])
+			e.Source = p.str(member(v[fInsight].b, "eventSource"))
 		}
 	}
 	if e.Name == "" && !e.Insight {
@@ -332,29 +373,49 @@ func (p *Parser) readResources(list []byte) {
 		if err != nil || t != jsonparser.Object {
 			return
 		}
-		var arn, arnLower, typ jsonValue
-		jsonparser.EachKey(elem, func(i int, b []byte, t jsonparser.ValueType, err error) {
-			if err != nil {
-				return
-			}
-			switch i {
-			case 0:
+		var arn, typ jsonValue
+		jsonparser.ObjectEach(elem, func(k, b []byte, t jsonparser.ValueType, _ int) error {
+			switch string(k) {
+			case "ARN", "arn":
 				arn = jsonValue{b, t}
-			case 1:
-				arnLower = jsonValue{b, t}
-			case 2:
+			case "type":
 				typ = jsonValue{b, t}
 			}
-		}, resourcePaths...)
-		if arn.t == jsonparser.NotExist {
-			arn = arnLower
-		}
+			return nil
+		})
 		p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
 	})
 }
 
+// member returns the value of key in a JSON object (its last one when the
+// key repeats); its type is NotExist when there is none.
+func member(obj []byte, key string) jsonValue {
+	var v jsonValue
+	jsonparser.ObjectEach(obj, func(k, b []byte, t jsonparser.ValueType, _ int) error {
+		if string(k) == key {
+			v = jsonValue{b, t}
+		}
+		return nil
+	})
+	return v
+}
+
+// path returns the value at a path of keys inside nested JSON objects.
+func path(v jsonValue, keys ...string) jsonValue {
+	for _, k := range keys {
+		if v.t != jsonparser.Object {
+			return jsonValue{}
+		}
+		v = member(v.b, k)
+	}
+	return v
+}
+
 // whoOf builds the caller's display name from the identity values and
-// shares it through the cache.
+// shares it through the cache. It reads nested values only when they can
+// change the name: the session issuer of an AssumedRole only when its ARN
+// does not name the role (WhoOf prefers the issuer, but an assumed-role ARN
+// always names the same role).
 func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 	if insight {
 		return "insight"
@@ -366,13 +427,19 @@ func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 		PrincipalID: p.view(v[fPrincipalID]),
 		AccountID:   p.view(v[fAccountID]),
 		InvokedBy:   p.view(v[fInvokedBy]),
-		IssuerName:  p.view(v[fIssuerName]),
-		OnBehalfOf:  p.view(v[fOnBehalfOf]),
-		UserID:      p.view(v[fUserID]),
-		SignInName:  p.view(v[fSignInName]),
 	}
-	if id.SignInName == "" {
-		id.SignInName = p.view(v[fSignInNameLower])
+	switch id.Type {
+	case "AssumedRole":
+		if !strings.HasPrefix(arnResource(id.ARN), "assumed-role/") {
+			id.IssuerName = p.view(path(v[fSessionContext], "sessionIssuer", "userName"))
+		}
+	case "IdentityCenterUser":
+		id.OnBehalfOf = p.view(path(v[fOnBehalfOf], "userId"))
+		id.UserID = p.view(v[fUserID])
+		id.SignInName = p.view(path(v[fAdditional], "UserName"))
+		if id.SignInName == "" {
+			id.SignInName = p.view(path(v[fAdditional], "userName"))
+		}
 	}
 	p.who = appendWho(p.who[:0], &id)
 	return p.share(p.who)
