@@ -183,11 +183,7 @@ func (b *body) object(pos int, container bool) (int, error) {
 	var seen [numKeys]bool
 	handled := false
 	i := skipSpace(data, pos+1)
-	if i < len(data) && data[i] == '}' {
-		b.item(span{start: pos, end: i + 1, vt: jsonparser.Object})
-		return i + 1, nil
-	}
-	for {
+	for i >= len(data) || data[i] != '}' {
 		if i >= len(data) || data[i] != '"' {
 			return 0, fmt.Errorf("expected a key at byte %d", i)
 		}
@@ -246,6 +242,9 @@ func (b *body) object(pos int, container bool) (int, error) {
 			return 0, fmt.Errorf("unexpected %q at byte %d", data[i], i)
 		}
 		i = skipSpace(data, i+1)
+		if i < len(data) && data[i] == '}' {
+			return 0, fmt.Errorf("unexpected '}' at byte %d", i)
+		}
 	}
 	end := i + 1
 	switch {
