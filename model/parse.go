@@ -473,23 +473,33 @@ func readOnlyOf(v jsonValue) ReadOnly {
 
 // parseTime parses an RFC 3339 time into UTC. The common CloudTrail forms
 // YYYY-MM-DDTHH:MM:SSZ and YYYY-MM-DDTHH:MM:SS.fffZ take a fast path; others
-// (offsets) go through time.Parse.
+// (offsets) go through time.Parse. As some tools write times with a space for
+// the T or without an offset, those are accepted too, without an offset
+// meaning UTC.
 func parseTime(b []byte) (time.Time, bool) {
 	if t, ok := parseUTCTime(b); ok {
 		return t, true
 	}
-	t, err := time.Parse(time.RFC3339Nano, string(b))
-	if err != nil {
-		return time.Time{}, false
+	s := string(b)
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
 	}
-	return t.UTC(), true
+	for _, layout := range [...]string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
 }
 
-// parseUTCTime parses YYYY-MM-DDTHH:MM:SS[.fraction]Z without time.Parse. It
-// returns false for anything else, including out-of-range fields, and leaves
-// those to time.Parse.
+// parseUTCTime parses YYYY-MM-DDTHH:MM:SS[.fraction][Z] (or with a space for
+// the T) without time.Parse. It returns false for anything else, including
+// out-of-range fields, and leaves those to time.Parse.
 func parseUTCTime(b []byte) (time.Time, bool) {
-	if len(b) < 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+	if len(b) > 0 && b[len(b)-1] == 'Z' {
+		b = b[:len(b)-1]
+	}
+	if len(b) < 19 || b[4] != '-' || b[7] != '-' || (b[10] != 'T' && b[10] != ' ') || b[13] != ':' || b[16] != ':' {
 		return time.Time{}, false
 	}
 	year, ok1 := digits(b[0:4])
@@ -503,7 +513,7 @@ func parseUTCTime(b []byte) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	nsec := 0
-	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+	if frac := b[19:]; len(frac) > 0 {
 		if frac[0] != '.' || len(frac) < 2 || len(frac) > 10 {
 			return time.Time{}, false
 		}
