@@ -121,7 +121,7 @@ func (d *detailPane) rebuild(st *Styles, local bool) {
 			d.lines = append(d.lines, l)
 			continue
 		}
-		d.lines = append(d.lines, strings.Split(ansi.Hardwrap(l, d.width, true), "\n")...)
+		d.lines = append(d.lines, strings.Split(ansi.Wrap(l, d.width, ""), "\n")...)
 	}
 	d.clamp()
 }

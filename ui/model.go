@@ -17,6 +17,7 @@ import (
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lazytrail/lazytrail/keymap"
 	"github.com/lazytrail/lazytrail/model"
@@ -96,13 +97,18 @@ type Model struct {
 // New returns the root model reading src with opts. Run it with Run or any
 // tea.Program.
 func New(src source.Source, opts Options) *Model {
+	return newModel(src, opts, time.Now)
+}
+
+// newModel is New with a clock, which resolves relative filter times.
+func newModel(src source.Source, opts Options, now func() time.Time) *Model {
 	m := &Model{
 		src:       src,
 		opts:      opts,
 		keys:      keymap.DefaultKeyMap(),
 		styles:    NewStyles(colorprofile.ANSI),
 		base:      context.Background(),
-		now:       time.Now,
+		now:       now,
 		store:     model.NewStore(),
 		localTime: opts.LocalTime,
 		spinner:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
@@ -684,8 +690,8 @@ func (m *Model) filterErrLine() string {
 	var fe *model.FilterError
 	if errors.As(m.filterErr, &fe) {
 		at := min(max(fe.Pos, 0), len(m.query))
-		col := 2 + len([]rune(Sanitize(m.query[:at])))
-		if col+len(fe.Msg)+2 <= m.width {
+		col := 2 + ansi.StringWidth(Sanitize(m.query[:at]))
+		if col <= m.width/2 {
 			return m.styles.Error.Render(clip(strings.Repeat(" ", col)+"^ "+Sanitize(fe.Msg), m.width))
 		}
 		return m.styles.Error.Render(clip(fmt.Sprintf("at %d: %s", fe.Pos+1, Sanitize(fe.Msg)), m.width))

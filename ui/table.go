@@ -31,11 +31,11 @@ type colSpec struct {
 
 var columns = []colSpec{
 	{colTime, "TIME", len(shortTime), len(shortTime), 99},
-	{colEvent, "EVENT", 12, 28, 98},
-	{colWho, "WHO", 10, 34, 97},
-	{colService, "SERVICE", 5, 12, 3},
+	{colEvent, "EVENT", 14, 28, 98},
+	{colWho, "WHO", 12, 34, 97},
+	{colService, "SERVICE", 5, 10, 3},
 	{colRegion, "REGION", 9, 14, 2},
-	{colIP, "SOURCE IP", 7, 15, 1},
+	{colIP, "SOURCE IP", 9, 15, 1},
 	{colError, "ERROR", 6, 22, 4},
 }
 
