@@ -1,0 +1,121 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/smithy-go"
+	smithymiddleware "github.com/aws/smithy-go/middleware"
+)
+
+// readPrefixes are the operation name prefixes allowed to leave the process.
+var readPrefixes = []string{"Lookup", "Describe", "List", "Get"}
+
+// isReadOperation reports whether an AWS operation name only reads.
+func isReadOperation(op string) bool {
+	for _, p := range readPrefixes {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// readOnly is an API option for every client lazytrail builds: operations
+// other than Lookup*, Describe*, List* and Get* fail with KindWriteRefused
+// in the first step of the stack, before anything is signed or sent.
+func readOnly(stack *smithymiddleware.Stack) error {
+	return stack.Initialize.Add(smithymiddleware.InitializeMiddlewareFunc("LazytrailReadOnly",
+		func(ctx context.Context, in smithymiddleware.InitializeInput, next smithymiddleware.InitializeHandler) (
+			smithymiddleware.InitializeOutput, smithymiddleware.Metadata, error,
+		) {
+			op := smithymiddleware.GetOperationName(ctx)
+			if !isReadOperation(op) {
+				service := strings.ToLower(middleware.GetServiceID(ctx))
+				return smithymiddleware.InitializeOutput{}, smithymiddleware.Metadata{},
+					&Error{Kind: KindWriteRefused, Op: service + ":" + op}
+			}
+			return next.HandleInitialize(ctx, in)
+		}), smithymiddleware.Before)
+}
+
+// attempts counts what one call, or a series of calls sharing a context,
+// sent: every attempt, and the attempts the service throttled.
+type attempts struct {
+	sent, throttled atomic.Int64
+}
+
+type attemptsKey struct{}
+
+// withAttempts returns a context whose calls are counted in a.
+func withAttempts(ctx context.Context, a *attempts) context.Context {
+	return context.WithValue(ctx, attemptsKey{}, a)
+}
+
+// pace returns an API option that makes every attempt of every call, retries
+// included, wait for a token from lim before it is signed and sent, and that
+// counts attempts in the context's attempts, if any.
+func pace(lim *Limiter) func(*smithymiddleware.Stack) error {
+	return func(stack *smithymiddleware.Stack) error {
+		return stack.Finalize.Insert(smithymiddleware.FinalizeMiddlewareFunc("LazytrailPace",
+			func(ctx context.Context, in smithymiddleware.FinalizeInput, next smithymiddleware.FinalizeHandler) (
+				smithymiddleware.FinalizeOutput, smithymiddleware.Metadata, error,
+			) {
+				if err := lim.Wait(ctx); err != nil {
+					return smithymiddleware.FinalizeOutput{}, smithymiddleware.Metadata{}, err
+				}
+				out, md, err := next.HandleFinalize(ctx, in)
+				if a, ok := ctx.Value(attemptsKey{}).(*attempts); ok {
+					a.sent.Add(1)
+					var api smithy.APIError
+					if errors.As(err, &api) && isThrottle(api.ErrorCode()) {
+						a.throttled.Add(1)
+					}
+				}
+				return out, md, err
+			}), "Retry", smithymiddleware.After)
+	}
+}
+
+// Retry settings: throttled attempts are retried after an exponential,
+// jittered backoff, and each retry also waits for the limiter.
+const (
+	maxAttempts = 8
+	maxBackoff  = 5 * time.Second
+)
+
+// newRetryer is the SDK's standard retryer with two changes. Its client-side
+// retry quota is off: the limiter already keeps every attempt within the
+// account's budget, and a quota spent on throttles would fail a long scan
+// that pacing would have carried through. Connections that cannot be made
+// (refused, no such host) are not retried, so an unreachable endpoint is
+// reported at once rather than after a minute of backoff.
+func newRetryer() aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noDialRetry)}, o.Retryables...)
+	})
+}
+
+// noDialRetry rules out retrying a connection that could not be made.
+func noDialRetry(err error) aws.Ternary {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" {
+		return aws.FalseTernary
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}
