@@ -65,7 +65,7 @@ func (l *Limiter) reserve(now time.Time) (time.Duration, time.Time) {
 	slot := l.tat
 	allowance := time.Duration(l.burst-1) * l.interval
 	l.tat = l.tat.Add(l.interval)
-	return slot.Sub(now) - allowance, slot
+	return max(0, slot.Sub(now)-allowance), slot
 }
 
 // release returns a reserved slot that was not used, if no later slot has

@@ -3,6 +3,7 @@ package lookup
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -85,26 +86,44 @@ func pace(lim *Limiter) func(*smithymiddleware.Stack) error {
 	}
 }
 
-// Retry settings: throttled attempts are retried after an exponential,
-// jittered backoff, and each retry also waits for the limiter.
-const (
-	maxAttempts = 8
-	maxBackoff  = 5 * time.Second
-)
+// maxAttempts is how many times a call is tried before a throttle (or a
+// server error) is reported.
+const maxAttempts = 8
 
-// newRetryer is the SDK's standard retryer with two changes. Its client-side
+// newRetryer returns the SDK's standard retryer with three changes. Its
+// backoff counts in the limiter's interval (the time one request of the
+// budget takes): a throttled attempt waits 1, 2, 4... intervals, jittered and
+// at most 10 intervals, and then its limiter token too. Its client-side
 // retry quota is off: the limiter already keeps every attempt within the
 // account's budget, and a quota spent on throttles would fail a long scan
-// that pacing would have carried through. Connections that cannot be made
-// (refused, no such host) are not retried, so an unreachable endpoint is
-// reported at once rather than after a minute of backoff.
-func newRetryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = maxAttempts
-		o.MaxBackoff = maxBackoff
-		o.RateLimiter = ratelimit.None
-		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noDialRetry)}, o.Retryables...)
-	})
+// that pacing carries through. Connections that cannot be made (refused, no
+// such host) are not retried, so an unreachable endpoint is reported at
+// once.
+func newRetryer(rate float64) func() aws.Retryer {
+	if rate <= 0 {
+		rate = DefaultRate
+	}
+	interval := time.Duration(float64(time.Second) / rate)
+	return func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = maxAttempts
+			o.Backoff = backoff(interval)
+			o.RateLimiter = ratelimit.None
+			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noDialRetry)}, o.Retryables...)
+		})
+	}
+}
+
+// backoff waits between half and all of interval * 2^(attempt-1), at most
+// 10 intervals.
+func backoff(interval time.Duration) retry.BackoffDelayerFunc {
+	return func(attempt int, _ error) (time.Duration, error) {
+		d := 10 * interval
+		if attempt >= 1 && attempt <= 4 {
+			d = interval << (attempt - 1)
+		}
+		return d/2 + rand.N(d/2+1), nil
+	}
 }
 
 // noDialRetry rules out retrying a connection that could not be made.

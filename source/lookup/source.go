@@ -133,7 +133,7 @@ func New(ctx context.Context, c Config) (*Source, error) {
 // and the read-only guard on every client built from it.
 func loadConfig(ctx context.Context, c Config) (aws.Config, environment, error) {
 	opts := []func(*config.LoadOptions) error{
-		config.WithRetryer(newRetryer),
+		config.WithRetryer(newRetryer(c.Rate)),
 		config.WithAPIOptions([]func(*smithymiddleware.Stack) error{readOnly}),
 	}
 	if c.Profile != "" {
