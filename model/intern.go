@@ -186,15 +186,34 @@ func parseIPv4(s string) (ip [4]byte, ok bool) {
 	return ip, true
 }
 
-// symtab interns strings: each distinct string gets a dense uint32 symbol,
-// 0 being the empty string. The strings live in a shared arena; the index is
-// an open-addressing hash table of symbols.
+// symtab interns strings: each distinct string gets a dense symbol, 0 being
+// the empty string. The strings live in a shared arena; the index is an
+// open-addressing hash table whose slots hold a symbol in the low 24 bits
+// and 8 bits of its hash above them, so that probing rarely touches the
+// arena. A table holds at most maxSymbols strings.
 type symtab struct {
 	a       *arena
 	refs    []uint32 // symbol -> arena reference; refs[0] is unused
-	slots   []uint32 // hash table of symbols, 0 = free
+	slots   []uint32 // tag<<symBits | symbol; 0 = free
 	seed    maphash.Seed
 	scratch []byte
+	// recent caches plainly stored strings, as views into the arena, by a
+	// cheap hash: consecutive events mostly repeat low-cardinality values.
+	recent [256]struct {
+		s   string
+		sym uint32
+	}
+}
+
+const (
+	symBits    = 24
+	maxSymbols = 1<<symBits - 1
+)
+
+// hashEntry returns the slot index to start probing at, and the tag.
+func (t *symtab) hashEntry(e []byte) (start, tag uint32) {
+	h := maphash.Bytes(t.seed, e)
+	return uint32(h) & uint32(len(t.slots)-1), uint32(h>>(64-(32-symBits))) << symBits
 }
 
 func newSymtab(a *arena, seed maphash.Seed) *symtab {
@@ -205,22 +224,41 @@ func newSymtab(a *arena, seed maphash.Seed) *symtab {
 func (t *symtab) len() int { return len(t.refs) }
 
 // intern returns the symbol of s, and whether it was added by this call. ok
-// is false when the arena is full.
+// is false when the table or the arena is full.
 func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 	if s == "" {
 		return 0, false, true
 	}
+	c := &t.recent[(len(s)*31+int(s[0])*7+int(s[len(s)/2])*3+int(s[len(s)-1]))&255]
+	if c.s == s {
+		return c.sym, false, true
+	}
+	sym, added, ok = t.lookup(s)
+	if ok && sym != 0 {
+		if v := t.view(sym, nil); v == s {
+			c.s, c.sym = v, sym
+		}
+	}
+	return sym, added, ok
+}
+
+// lookup interns s, which is not empty, through the hash table.
+func (t *symtab) lookup(s string) (sym uint32, added, ok bool) {
 	e := encode(t.scratch[:0], s)
 	t.scratch = e
 	mask := uint32(len(t.slots) - 1)
-	for i := uint32(maphash.Bytes(t.seed, e)) & mask; ; i = (i + 1) & mask {
-		sym := t.slots[i]
-		if sym == 0 {
-			break
+	i, tag := t.hashEntry(e)
+	for ; t.slots[i] != 0; i = (i + 1) & mask {
+		if t.slots[i]&^maxSymbols != tag {
+			continue
 		}
-		if bytes.HasPrefix(t.a.chunks[t.refs[sym]>>chunkBits][t.refs[sym]&(chunkSize-1):], e) {
+		sym := t.slots[i] & maxSymbols
+		if ref := t.refs[sym]; bytes.HasPrefix(t.a.chunks[ref>>chunkBits][ref&(chunkSize-1):], e) {
 			return sym, false, true
 		}
+	}
+	if len(t.refs) > maxSymbols {
+		return 0, false, false
 	}
 	ref, ok := t.a.put(e)
 	if !ok {
@@ -228,21 +266,21 @@ func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 	}
 	sym = uint32(len(t.refs))
 	t.refs = append(t.refs, ref)
+	t.slots[i] = tag | sym
 	if len(t.refs)*4 > len(t.slots)*3 {
 		t.rehash(len(t.slots) * 2)
-	} else {
-		t.place(sym, e)
 	}
 	return sym, true, true
 }
 
+// place puts sym, whose entry is e, into a free slot.
 func (t *symtab) place(sym uint32, e []byte) {
 	mask := uint32(len(t.slots) - 1)
-	i := uint32(maphash.Bytes(t.seed, e)) & mask
+	i, tag := t.hashEntry(e)
 	for t.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	t.slots[i] = sym
+	t.slots[i] = tag | sym
 }
 
 func (t *symtab) rehash(size int) {
@@ -260,9 +298,16 @@ func (t *symtab) str(sym uint32) string {
 	return string(decode(nil, t.a.entry(t.refs[sym])))
 }
 
+// isIPv4 reports whether sym is stored as a packed IPv4 address: its string
+// holds only digits and dots.
+func (t *symtab) isIPv4(sym uint32) bool {
+	return sym != 0 && t.a.entry(t.refs[sym])[0]&3 == kindIPv4
+}
+
 // view returns the string of sym without copying it when it is stored
-// plainly, or decoded into *buf otherwise. The result is valid only until
-// the next call with the same buf and must not be retained.
+// plainly: such a view stays valid as long as the arena. Otherwise it
+// decodes into *buf (or returns "" when buf is nil); that result is valid
+// only until the next call with the same buf and must not be retained.
 func (t *symtab) view(sym uint32, buf *[]byte) string {
 	if sym == 0 {
 		return ""
@@ -272,6 +317,9 @@ func (t *symtab) view(sym uint32, buf *[]byte) string {
 	if h&3 == kindPlain {
 		p := e[n:]
 		return unsafe.String(unsafe.SliceData(p), len(p))
+	}
+	if buf == nil {
+		return ""
 	}
 	*buf = decode((*buf)[:0], e)
 	return unsafe.String(unsafe.SliceData(*buf), len(*buf))

@@ -3,6 +3,7 @@ package model
 import (
 	"slices"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,9 @@ type memo struct {
 	st    *symtab
 	state []uint8 // 0 unknown, 1 match, 2 no match
 	buf   []byte
+	// noIPv4: the term cannot match a string of only digits and dots, so
+	// packed IPv4 symbols need not be decoded.
+	noIPv4 bool
 }
 
 func newMemo(t *term, st *symtab) *memo {
@@ -73,7 +77,7 @@ func (m *memo) hit(sym uint32) bool {
 	case 2:
 		return false
 	}
-	ok := m.t.matchString(m.st.view(sym, &m.buf))
+	ok := !(m.noIPv4 && m.st.isIPv4(sym)) && m.t.matchString(m.st.view(sym, &m.buf))
 	m.state[sym] = 2
 	if ok {
 		m.state[sym] = 1
@@ -93,6 +97,9 @@ func (s *Store) newMatcher(f *Filter) *matcher {
 		case t.mode == modeFree:
 			rt := rowTerm{t: t, arn: newMemo(t, s.syms[colARN]), who: newMemo(t, s.syms[colWho]),
 				ip: newMemo(t, s.syms[colIP]), shapeHit: make([]bool, len(s.shapes))}
+			// Fuzzy matching needs every rune of the word in the string, and
+			// digits and dots have no other case.
+			rt.ip.noIPv4 = strings.Trim(t.Values[0], "0123456789.") != ""
 			name, source := newMemo(t, s.syms[colName]), newMemo(t, s.syms[colSource])
 			for i, sh := range s.shapes {
 				rt.shapeHit[i] = name.hit(sh.sym[colName]) || source.hit(sh.sym[colSource])

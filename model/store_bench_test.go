@@ -1,0 +1,124 @@
+//go:build unix
+
+package model
+
+import (
+	"runtime"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime returns the CPU time the process has used. The machine these
+// benchmarks run on is shared, so besides wall time they report CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports the CPU time per op since start, per unit of what.
+func reportCPU(b *testing.B, start time.Duration, per float64, unit string) {
+	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N)/per, unit)
+}
+
+const (
+	benchEvents = 1_000_000
+	benchPage   = 125
+)
+
+// fill adds n synthetic events to s in pages, newest first, the way an
+// archive or the live API delivers them. Generating a page is not timed.
+func fill(tb testing.TB, s *Store, n int) {
+	g := newSynth(7)
+	b, _ := tb.(*testing.B)
+	for added := 0; added < n; added += benchPage {
+		if b != nil {
+			b.StopTimer()
+		}
+		page := g.page(min(benchPage, n-added))
+		if b != nil {
+			b.StartTimer()
+		}
+		s.Add(page)
+	}
+}
+
+var (
+	benchOnce  sync.Once
+	benchStore *Store
+)
+
+// loaded returns a store holding benchEvents synthetic events, built once.
+func loaded(tb testing.TB) *Store {
+	benchOnce.Do(func() {
+		benchStore = NewStore()
+		fill(tb, benchStore, benchEvents)
+	})
+	return benchStore
+}
+
+// BenchmarkStoreAdd ingests benchEvents events, generated beforehand, in
+// pages of benchPage, newest first.
+func BenchmarkStoreAdd(b *testing.B) {
+	g := newSynth(7)
+	pages := make([][]Event, 0, benchEvents/benchPage)
+	for range benchEvents / benchPage {
+		pages = append(pages, g.page(benchPage))
+	}
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		s := NewStore()
+		for _, p := range pages {
+			s.Add(p)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/benchEvents, "ns/event")
+	reportCPU(b, cpu, benchEvents, "cpu-ns/event")
+}
+
+func benchSelect(b *testing.B, query string) {
+	s := loaded(b)
+	f, err := ParseFilter(query, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var n int
+	b.ResetTimer()
+	cpu := cpuTime()
+	for b.Loop() {
+		n = s.Select(f).Len()
+	}
+	b.ReportMetric(float64(n), "matches")
+	reportCPU(b, cpu, 1e6, "cpu-ms/op")
+}
+
+func BenchmarkSelectStructured(b *testing.B) { benchSelect(b, "user:alice region:us-east-1") }
+func BenchmarkSelectFuzzy(b *testing.B)      { benchSelect(b, "runinst") }
+func BenchmarkSelectAll(b *testing.B)        { benchSelect(b, "") }
+
+// heapPerEvent loads benchEvents events and returns the live heap bytes per
+// event after a GC.
+func heapPerEvent(tb testing.TB) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	s := NewStore()
+	fill(tb, s, benchEvents)
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(s)
+	return float64(after.HeapAlloc-before.HeapAlloc) / benchEvents
+}
+
+func BenchmarkStoreHeap(b *testing.B) {
+	var per float64
+	for b.Loop() {
+		per = heapPerEvent(b)
+	}
+	b.ReportMetric(per, "heap-bytes/event")
+}
