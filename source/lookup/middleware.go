@@ -32,7 +32,7 @@ func isReadOperation(op string) bool {
 
 // readOnly is an API option for every client lazytrail builds: operations
 // other than Lookup*, Describe*, List* and Get* fail with KindWriteRefused
-// in the first step of the stack, before anything is signed or sent.
+// at the end of the stack's first step, before anything is signed or sent.
 func readOnly(stack *smithymiddleware.Stack) error {
 	return stack.Initialize.Add(smithymiddleware.InitializeMiddlewareFunc("LazytrailReadOnly",
 		func(ctx context.Context, in smithymiddleware.InitializeInput, next smithymiddleware.InitializeHandler) (
@@ -45,7 +45,7 @@ func readOnly(stack *smithymiddleware.Stack) error {
 					&Error{Kind: KindWriteRefused, Op: service + ":" + op}
 			}
 			return next.HandleInitialize(ctx, in)
-		}), smithymiddleware.Before)
+		}), smithymiddleware.After)
 }
 
 // attempts counts what one call, or a series of calls sharing a context,

@@ -1,0 +1,243 @@
+package lookup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+
+	"github.com/lazytrail/lazytrail/source"
+)
+
+// isolateAWS points the SDK at empty shared files and clears the AWS
+// variables, so that only what a test sets is seen; it sets credentials and
+// a region when they are not empty.
+func isolateAWS(t *testing.T, accessKey, region string) {
+	t.Helper()
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{
+		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
+		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_DEFAULT_REGION",
+	} {
+		t.Setenv(v, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", empty)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	if accessKey != "" {
+		t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret-"+accessKey)
+	}
+	t.Setenv("AWS_REGION", region)
+}
+
+// stubAWS is a real HTTP server that answers STS GetCallerIdentity and
+// CloudTrail calls with fixed wire responses, and counts what reaches it.
+type stubAWS struct {
+	sts        func(w http.ResponseWriter) // nil: the caller is account 111122223333
+	cloudtrail func(w http.ResponseWriter, target string)
+	requests   atomic.Int64
+}
+
+func (s *stubAWS) start(t *testing.T) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		if target := r.Header.Get("X-Amz-Target"); target != "" {
+			s.cloudtrail(w, target)
+			return
+		}
+		if s.sts != nil {
+			s.sts(w)
+			return
+		}
+		w.Header().Set("Content-Type", "text/xml")
+		fmt.Fprint(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+			`<Arn>arn:aws:iam::111122223333:user/alice</Arn><UserId>AIDAEXAMPLE</UserId><Account>111122223333</Account>`+
+			`</GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func stsError(code string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		w.Header().Set("Content-Type", "text/xml")
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type>`+
+			`<Code>%s</Code><Message>The security token included in the request is invalid.</Message></Error>`+
+			`<RequestId>1</RequestId></ErrorResponse>`, code)
+	}
+}
+
+func jsonError(code, msg string) func(http.ResponseWriter, string) {
+	return func(w http.ResponseWriter, _ string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"__type":%q,"Message":%q}`, code, msg)
+	}
+}
+
+// openErr opens a one-region source on endpoint and returns the error of
+// New or, failing that, of the first Next.
+func openErr(t *testing.T, endpoint string, cfg Config) error {
+	t.Helper()
+	cfg.EndpointURL = endpoint
+	src, err := New(context.Background(), cfg)
+	if err != nil {
+		return err
+	}
+	cur, err := src.Open(context.Background(), source.Query{})
+	if err != nil {
+		return err
+	}
+	_, err = cur.Next(context.Background())
+	return err
+}
+
+func TestErrorsReadAsOneClearLine(t *testing.T) {
+	const secret = "test-secret-AKIAEXAMPLEKEY"
+	cases := []struct {
+		name      string
+		key       string // access key; "" for none
+		region    string
+		stub      stubAWS
+		unreached bool // use an endpoint nothing listens on
+		kind      Kind
+		want      string
+	}{
+		{name: "no credentials", region: "us-east-1", kind: KindNoCredentials, want: "no AWS credentials found"},
+		{name: "no region", key: "AKIAEXAMPLEKEY", kind: KindNoRegion, want: "no AWS region set"},
+		{name: "expired token", key: "AKIAEXAMPLEKEY", region: "us-east-1",
+			stub: stubAWS{sts: stsError("ExpiredToken")}, kind: KindExpiredToken, want: "the AWS session has expired"},
+		{name: "unknown key", key: "AKIAEXAMPLEKEY", region: "us-east-1",
+			stub: stubAWS{sts: stsError("InvalidClientTokenId")}, kind: KindBadCredentials,
+			want: "AWS rejected the credentials (InvalidClientTokenId)"},
+		{name: "access denied", key: "AKIAEXAMPLEKEY", region: "eu-west-1",
+			stub: stubAWS{cloudtrail: jsonError("AccessDeniedException",
+				"User: arn:aws:iam::111122223333:user/alice is not authorized to perform: cloudtrail:LookupEvents")},
+			kind: KindAccessDenied, want: "access denied in eu-west-1: the caller needs permission for cloudtrail:LookupEvents"},
+		{name: "expired during a scan", key: "AKIAEXAMPLEKEY", region: "us-east-1",
+			stub: stubAWS{cloudtrail: jsonError("ExpiredTokenException", "The security token included in the request is expired")},
+			kind: KindExpiredToken, want: "the AWS session has expired"},
+		{name: "unreachable", key: "AKIAEXAMPLEKEY", region: "us-east-1", unreached: true,
+			kind: KindUnreachable, want: "cannot reach http://127.0.0.1:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			isolateAWS(t, c.key, c.region)
+			endpoint := c.stub.start(t)
+			if c.unreached {
+				endpoint = closedEndpoint(t)
+			}
+			err := openErr(t, endpoint, Config{Rate: 100})
+			var le *Error
+			if !errors.As(err, &le) || le.Kind != c.kind {
+				t.Fatalf("error = %v (%T), want kind %d", err, err, c.kind)
+			}
+			msg := Explain(err)
+			if !strings.Contains(msg, c.want) {
+				t.Errorf("Explain = %q, want it to contain %q", msg, c.want)
+			}
+			if strings.Contains(msg, "\n") || strings.Contains(msg, secret) {
+				t.Errorf("Explain = %q: must be one line without the secret", msg)
+			}
+		})
+	}
+}
+
+// closedEndpoint returns the URL of a port that was just closed.
+func closedEndpoint(t *testing.T) string {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL
+	srv.Close()
+	return url
+}
+
+func TestThrottledAfterRetriesIsReported(t *testing.T) {
+	isolateAWS(t, "AKIAEXAMPLEKEY", "us-east-1")
+	stub := stubAWS{cloudtrail: jsonError("ThrottlingException", "Rate exceeded")}
+	endpoint := stub.start(t)
+	err := openErr(t, endpoint, Config{Rate: 200})
+	var le *Error
+	if !errors.As(err, &le) || le.Kind != KindThrottled || le.Attempts != maxAttempts {
+		t.Fatalf("error = %v, want KindThrottled after %d attempts", err, maxAttempts)
+	}
+	// GetCallerIdentity, then every attempt of the lookup.
+	if got := stub.requests.Load(); got != 1+maxAttempts {
+		t.Fatalf("server saw %d requests, want %d", got, 1+maxAttempts)
+	}
+	if msg := Explain(err); !strings.HasPrefix(msg, "throttled by cloudtrail in us-east-1 after 8 attempts") {
+		t.Fatalf("Explain = %q", msg)
+	}
+}
+
+func TestMissingProfileIsNamed(t *testing.T) {
+	isolateAWS(t, "", "us-east-1")
+	_, err := New(context.Background(), Config{Profile: "nope"})
+	if !errors.Is(err, errNoProfile) || !strings.Contains(Explain(err), `AWS profile "nope" not found`) {
+		t.Fatalf("error = %v", err)
+	}
+}
+
+func TestWritesAreRefusedBeforeSending(t *testing.T) {
+	isolateAWS(t, "AKIAEXAMPLEKEY", "us-east-1")
+	stub := stubAWS{cloudtrail: func(w http.ResponseWriter, _ string) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		fmt.Fprint(w, `{"trailList":[]}`)
+	}}
+	endpoint := stub.start(t)
+	cfg, _, err := loadConfig(context.Background(), Config{EndpointURL: endpoint})
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := cloudtrail.NewFromConfig(cfg)
+	_, err = client.CreateTrail(context.Background(), &cloudtrail.CreateTrailInput{
+		Name: aws.String("t"), S3BucketName: aws.String("b"),
+	})
+	var le *Error
+	if !errors.As(err, &le) || le.Kind != KindWriteRefused {
+		t.Fatalf("CreateTrail error = %v, want KindWriteRefused", err)
+	}
+	if msg := Explain(err); !strings.Contains(msg, "refused to call cloudtrail:CreateTrail") {
+		t.Errorf("Explain = %q", msg)
+	}
+	if n := stub.requests.Load(); n != 0 {
+		t.Fatalf("server saw %d requests for a refused write, want 0", n)
+	}
+	// A read through the same client does reach the server.
+	if _, err := client.DescribeTrails(context.Background(), &cloudtrail.DescribeTrailsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := stub.requests.Load(); n != 1 {
+		t.Fatalf("server saw %d requests after one read, want 1", n)
+	}
+}
+
+func TestExplain(t *testing.T) {
+	if got := Explain(nil); got != "" {
+		t.Errorf("Explain(nil) = %q", got)
+	}
+	if got := Explain(fmt.Errorf("load: %w", context.Canceled)); got != "cancelled" {
+		t.Errorf("Explain(cancelled) = %q", got)
+	}
+	if got := Explain(errors.New("first\nsecond")); got != "first" {
+		t.Errorf("Explain(two lines) = %q", got)
+	}
+}
