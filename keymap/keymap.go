@@ -59,9 +59,9 @@ func DefaultKeyMap() KeyMap {
 		End:      bind("last (oldest)", "G", "end"),
 
 		Open:      bind("open event detail", "enter"),
-		Back:      bind("back / clear / stop loading", "esc"),
-		Copy:      bind("copy raw record (OSC 52)", "y"),
-		LocalTime: bind("toggle UTC / local time", "z"),
+		Back:      bind("back, clear, stop load", "esc"),
+		Copy:      bind("copy record (OSC 52)", "y"),
+		LocalTime: bind("UTC / local time", "z"),
 
 		Filter: bind("filter", "/"),
 		Users:  bind("pick a user", "u"),

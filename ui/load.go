@@ -72,6 +72,10 @@ type copiedMsg struct {
 	err error
 }
 
+// reopenMsg asks to read the source again for the filter, unless the query
+// changed again since it was scheduled (seq).
+type reopenMsg struct{ seq int }
+
 // reselectMsg asks for a deferred refresh of the selection while loading.
 type reselectMsg struct{}
 

@@ -59,6 +59,10 @@ const (
 // arrive, so loading a million events does not filter them per page.
 const reselectEvery = 100 * time.Millisecond
 
+// reopenDelay is how long a typed query must stay unchanged before a new
+// time range or pushed attribute makes the source be read again.
+const reopenDelay = 300 * time.Millisecond
+
 // Model is the root tea.Model of the interface.
 type Model struct {
 	src    source.Source
@@ -76,6 +80,7 @@ type Model struct {
 	selVer    uint64    // store version sel was made from
 	selAt     time.Time // when sel was made
 	selQueued bool      // a reselectMsg is on its way
+	reopenSeq int       // counts query changes, to drop outdated reopenMsgs
 
 	load     loader
 	problems []source.Problem
@@ -197,6 +202,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.opened(msg)
 	case pageMsg:
 		return m, m.paged(msg)
+	case reopenMsg:
+		return m, m.reopenSettled(msg)
 	case reselectMsg:
 		m.selQueued = false
 		m.reselect(false)
@@ -322,18 +329,35 @@ func (m *Model) setQuery(q string) {
 }
 
 // applyQuery sets the query, reselects, and reads the source again if the
-// time range or the pushed attribute changed.
-func (m *Model) applyQuery(q string) tea.Cmd {
+// time range or the pushed attribute changed. With settle set (the user is
+// typing), the source is read again only once the query has stayed the same
+// for reopenDelay, so typing "event:RunInstances" does not reopen it for
+// every letter.
+func (m *Model) applyQuery(q string, settle bool) tea.Cmd {
 	m.setQuery(q)
 	if m.filterErr != nil {
 		return nil
 	}
 	m.reselect(true)
-	next := m.queryFor(m.filter)
-	if needReopen(m.load.query, next, m.load.state == loadDone) {
-		return m.startLoad(next)
+	m.reopenSeq++
+	if !needReopen(m.load.query, m.queryFor(m.filter), m.load.state == loadDone) {
+		return nil
 	}
-	return nil
+	if settle {
+		seq := m.reopenSeq
+		return tea.Tick(reopenDelay, func(time.Time) tea.Msg { return reopenMsg{seq: seq} })
+	}
+	return m.startLoad(m.queryFor(m.filter))
+}
+
+// reopenSettled reads the source again for the current filter if the query
+// has not changed since msg was scheduled.
+func (m *Model) reopenSettled(msg reopenMsg) tea.Cmd {
+	next := m.queryFor(m.filter)
+	if msg.seq != m.reopenSeq || !needReopen(m.load.query, next, m.load.state == loadDone) {
+		return nil
+	}
+	return m.startLoad(next)
 }
 
 // layout sizes the components for the window.
@@ -374,7 +398,7 @@ func (m *Model) paste(text string) tea.Cmd {
 
 // typed applies the filter bar's text.
 func (m *Model) typed() tea.Cmd {
-	cmd := m.applyQuery(m.input.String())
+	cmd := m.applyQuery(m.input.String(), true)
 	m.layout()
 	return cmd
 }
@@ -479,7 +503,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 		case m.load.busy():
 			m.stop()
 		case m.query != "":
-			cmd := m.applyQuery("")
+			cmd := m.applyQuery("", false)
 			m.layout()
 			return cmd
 		}
@@ -491,11 +515,13 @@ func (m *Model) filterKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch msg.String() {
 	case "enter":
 		m.mode = modeNormal
-		return nil
+		return m.reopenSettled(reopenMsg{seq: m.reopenSeq})
 	case "esc":
 		m.mode = modeNormal
 		m.input.set("")
-		return m.typed()
+		cmd := m.applyQuery("", false)
+		m.layout()
+		return cmd
 	}
 	if m.input.handle(msg) {
 		return m.typed()
@@ -522,7 +548,7 @@ func (m *Model) pickerKey(msg tea.KeyPressMsg) tea.Cmd {
 		case pickTime:
 			q = model.SetTerm(model.SetTerm(q, "until", ""), "since", it.value)
 		}
-		cmd := m.applyQuery(q)
+		cmd := m.applyQuery(q, false)
 		m.layout()
 		return cmd
 	case "up", "ctrl+p":
@@ -558,7 +584,7 @@ func (m *Model) openTimes() {
 	for i, p := range timePresets {
 		items[i] = pickItem{label: p.label, note: p.since, value: p.since}
 	}
-	m.picker.open(pickTime, "Time range", items, false, "")
+	m.picker.open(pickTime, "Time range", items, false, termValue(m.filter, "since"))
 	m.mode = modePicker
 }
 
@@ -569,8 +595,19 @@ func (m *Model) openUsers() {
 	for _, u := range users {
 		items = append(items, pickItem{label: u.Who, note: groupDigits(u.Count), value: u.Who})
 	}
-	m.picker.open(pickUser, fmt.Sprintf("Users (%s)", groupDigits(len(users))), items, true, "")
+	m.picker.open(pickUser, fmt.Sprintf("Users (%s)", groupDigits(len(users))), items, true, termValue(m.filter, "user"))
 	m.mode = modePicker
+}
+
+// termValue returns the value of f's plain, single-valued term for key, or
+// "" if it has none.
+func termValue(f *model.Filter, key string) string {
+	for _, t := range f.Terms() {
+		if t.Key == key && !t.Negated && len(t.Values) == 1 {
+			return t.Values[0]
+		}
+	}
+	return ""
 }
 
 func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
