@@ -171,6 +171,7 @@ type Parser struct {
 	who      []byte // the caller's display name being built
 	arena    []byte // the record's uncached strings, converted to one string at the end
 	res      []pendingResource
+	badText  bool // a string of the record did not unescape
 }
 
 // pendingResource is a resource whose ARN still lies in the arena.
@@ -223,6 +224,7 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 
 	p.arena = p.arena[:0]
 	p.res = p.res[:0]
+	p.badText = false
 	e := Event{Raw: raw}
 	id := p.span(v[fEventID])
 	e.Type = p.str(v[fEventType])
@@ -235,15 +237,15 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 	}
 	switch tv.t {
 	case jsonparser.NotExist, jsonparser.Null:
-		return Event{}, &ParseError{Err: ErrNoEventTime, EventID: p.arenaString(id)}
+		return Event{}, p.fail(ErrNoEventTime, id, "")
 	case jsonparser.String:
 		t, ok := parseTime(p.text(tv))
 		if !ok {
-			return Event{}, &ParseError{Err: ErrBadEventTime, EventID: p.arenaString(id), Detail: quoteExcerpt(p.text(tv))}
+			return Event{}, p.fail(ErrBadEventTime, id, quoteExcerpt(p.text(tv)))
 		}
 		e.Time = t
 	default:
-		return Event{}, &ParseError{Err: ErrBadEventTime, EventID: p.arenaString(id), Detail: excerpt(tv.b)}
+		return Event{}, p.fail(ErrBadEventTime, id, excerpt(tv.b))
 	}
 
 	e.Name = p.str(v[fEventName])
@@ -257,7 +259,7 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		}
 	}
 	if e.Name == "" && !e.Insight {
-		return Event{}, &ParseError{Err: ErrNoEventName, EventID: p.arenaString(id)}
+		return Event{}, p.fail(ErrNoEventName, id, "")
 	}
 	e.Region = p.str(v[fRegion])
 	e.UserAgent = p.str(v[fUserAgent])
@@ -273,6 +275,9 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		p.readResources(r.b)
 	}
 
+	if p.badText {
+		return Event{}, p.fail(ErrInvalidJSON, id, "")
+	}
 	s := string(p.arena)
 	e.ID = s[id.start:id.end]
 	e.SourceIP = s[sourceIP.start:sourceIP.end]
@@ -308,8 +313,8 @@ func checkObject(raw []byte) error {
 
 // text returns a value's text: a string unescaped, a number or boolean as
 // written. It is nil for null, objects and arrays, and for strings that do
-// not unescape. The result may live in p.unescape: use it before the next
-// call.
+// not unescape, which it notes in p.badText. The result may live in
+// p.unescape: use it before the next call.
 func (p *Parser) text(v jsonValue) []byte {
 	switch v.t {
 	case jsonparser.String:
@@ -318,6 +323,7 @@ func (p *Parser) text(v jsonValue) []byte {
 		}
 		out, err := jsonparser.Unescape(v.b, p.unescape[:cap(p.unescape)])
 		if err != nil {
+			p.badText = true
 			return nil
 		}
 		if cap(out) > cap(p.unescape) {
@@ -361,10 +367,14 @@ func (p *Parser) span(v jsonValue) span {
 	return span{start, len(p.arena)}
 }
 
-// arenaString returns the text at sp as a new string; it is used on the
-// error paths, before the arena is converted.
-func (p *Parser) arenaString(sp span) string {
-	return string(p.arena[sp.start:sp.end])
+// fail returns the error for a record whose eventID lies at id in the arena.
+// A string that did not unescape explains any other problem, so it is
+// reported instead.
+func (p *Parser) fail(reason error, id span, detail string) error {
+	if p.badText {
+		reason, detail = ErrInvalidJSON, "a string has an invalid escape"
+	}
+	return &ParseError{Err: reason, EventID: string(p.arena[id.start:id.end]), Detail: detail}
 }
 
 // readResources collects the ARN and type of each object in a resources list.
@@ -383,7 +393,9 @@ func (p *Parser) readResources(list []byte) {
 			}
 			return nil
 		})
-		p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
+		if arn.t != jsonparser.NotExist || typ.t != jsonparser.NotExist {
+			p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
+		}
 	})
 }
 

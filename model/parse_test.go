@@ -147,6 +147,8 @@ func TestParseRecordErrors(t *testing.T) {
 		{"bad-time", ErrBadEventTime, "id-bad-time"},
 		{"bad-time-number", ErrBadEventTime, "id-bad-time-number"},
 		{"bad-no-name", ErrNoEventName, "id-bad-no-name"},
+		{"bad-escape", ErrInvalidJSON, "id-bad-escape"},
+		{"bad-escape-message", ErrInvalidJSON, "id-bad-escape-message"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -318,8 +320,8 @@ const sharedData = "/work/shared/data"
 // subscription (logEvents[].message), an EventBridge event (detail), a
 // detection-rule test (Log), or a record on its own. Other JSON, such as
 // digests and key lists, holds no records.
-func recordsOf(t *testing.T, v []byte) [][]byte {
-	t.Helper()
+func recordsOf(tb testing.TB, v []byte) [][]byte {
+	tb.Helper()
 	var obj map[string]json.RawMessage
 	if json.Unmarshal(v, &obj) != nil {
 		return nil
@@ -328,7 +330,7 @@ func recordsOf(t *testing.T, v []byte) [][]byte {
 	eachString := func(list json.RawMessage, key string) {
 		var items []map[string]json.RawMessage
 		if err := json.Unmarshal(list, &items); err != nil {
-			t.Fatalf("%s list: %v", key, err)
+			tb.Fatalf("%s list: %v", key, err)
 		}
 		for _, it := range items {
 			var s string
@@ -341,7 +343,7 @@ func recordsOf(t *testing.T, v []byte) [][]byte {
 	case obj["Records"] != nil:
 		var recs []json.RawMessage
 		if err := json.Unmarshal(obj["Records"], &recs); err != nil {
-			t.Fatalf("Records: %v", err)
+			tb.Fatalf("Records: %v", err)
 		}
 		for _, r := range recs {
 			out = append(out, r)
