@@ -185,7 +185,7 @@ type span struct{ start, end int }
 
 // NewParser returns a Parser with an empty string cache.
 func NewParser() *Parser {
-	return &Parser{cache: make(map[string]string, 256)}
+	return &Parser{cache: make(map[string]string)}
 }
 
 // ParseRecord parses one CloudTrail record (a JSON object) with a fresh
@@ -293,7 +293,8 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 }
 
 // checkObject reports whether raw looks like one whole JSON object: it must
-// start with '{' and end with '}'. EachKey then finds malformed values inside.
+// start with '{' and end with '}'. ObjectEach then finds what is malformed
+// inside; values the parser does not read are checked for structure only.
 func checkObject(raw []byte) error {
 	b := bytes.TrimSpace(raw)
 	switch {
@@ -412,8 +413,8 @@ func member(obj []byte, key string) jsonValue {
 	return v
 }
 
-// path returns the value at a path of keys inside nested JSON objects.
-func path(v jsonValue, keys ...string) jsonValue {
+// memberAt returns the value at a path of keys inside nested JSON objects.
+func memberAt(v jsonValue, keys ...string) jsonValue {
 	for _, k := range keys {
 		if v.t != jsonparser.Object {
 			return jsonValue{}
@@ -443,14 +444,14 @@ func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 	switch id.Type {
 	case "AssumedRole":
 		if !strings.HasPrefix(arnResource(id.ARN), "assumed-role/") {
-			id.IssuerName = p.view(path(v[fSessionContext], "sessionIssuer", "userName"))
+			id.IssuerName = p.view(memberAt(v[fSessionContext], "sessionIssuer", "userName"))
 		}
 	case "IdentityCenterUser":
-		id.OnBehalfOf = p.view(path(v[fOnBehalfOf], "userId"))
+		id.OnBehalfOf = p.view(memberAt(v[fOnBehalfOf], "userId"))
 		id.UserID = p.view(v[fUserID])
-		id.SignInName = p.view(path(v[fAdditional], "UserName"))
+		id.SignInName = p.view(memberAt(v[fAdditional], "UserName"))
 		if id.SignInName == "" {
-			id.SignInName = p.view(path(v[fAdditional], "userName"))
+			id.SignInName = p.view(memberAt(v[fAdditional], "userName"))
 		}
 	}
 	p.who = appendWho(p.who[:0], &id)
