@@ -20,9 +20,9 @@ import (
 
 // object is one log file to read, local or in S3.
 type object struct {
-	name  string    // a path or an s3:// URL: names the file in problems and its blob
-	when  time.Time // delivery time from the key; zero when the name has none
-	size  int64     // stored (possibly compressed) size, for progress
+	name string    // a path or an s3:// URL: names the file in problems and its blob
+	when time.Time // delivery time from the key; zero when the name has none
+	size int64     // stored (possibly compressed) size, for progress
 	// fetch returns the stored bytes, gzip-compressed or not. It is called
 	// again when a record's raw bytes are needed after the file was decoded.
 	fetch func(ctx context.Context) ([]byte, error)
@@ -72,6 +72,7 @@ type cursor struct {
 	contents *contentCache
 	workers  int
 	window   int // objects dispatched but not yet consumed, at most
+	maxPage  int // events that end a page
 
 	tasks  []*task // in delivery order; consumed ones are nil
 	head   int     // next task to consume
@@ -93,7 +94,7 @@ type cursor struct {
 // blobs.
 func newCursor(list listFunc, q source.Query, contents *contentCache) *cursor {
 	w := runtime.GOMAXPROCS(0)
-	return &cursor{list: list, q: q, contents: contents, workers: w, window: 4*w + 4}
+	return &cursor{list: list, q: q, contents: contents, workers: w, window: 4*w + 4, maxPage: pageEvents}
 }
 
 var errClosed = errors.New("archive: cursor closed")
@@ -136,7 +137,7 @@ func (c *cursor) Next(ctx context.Context) (source.Page, error) {
 		select {
 		case <-t.done:
 			c.consume(t, &page)
-			if len(page.Events) >= pageEvents || (waited && !c.ready()) {
+			if len(page.Events) >= c.maxPage || (waited && !c.ready()) {
 				page.Progress = c.progress
 				return page, nil
 			}
