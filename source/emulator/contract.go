@@ -38,6 +38,12 @@ type Call struct {
 	ErrorCode         string
 	ErrorMessage      string
 	Resources         []Resource
+	// Category is the eventCategory: "" or "Management" for management
+	// events, "Data" for data events (managementEvent false; LookupEvents
+	// does not return them).
+	Category string
+	// AdditionalEventData is written as additionalEventData when not nil.
+	AdditionalEventData any
 }
 
 // Resource is one entry of a recorded event's resources list.
