@@ -1,16 +1,13 @@
 package archive
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lazytrail/lazytrail/source"
@@ -137,50 +134,6 @@ func (c *s3Cursor) Next(ctx context.Context) (source.Page, error) {
 	page, err := c.cursor.Next(ctx)
 	page.Progress.Requests = int(c.scan.requests.Load())
 	return page, err
-}
-
-// object returns the pipeline object of a listed log file.
-func (r *s3Scan) object(o s3Object) object {
-	return object{
-		name:  "s3://" + r.s.loc.Bucket + "/" + o.key,
-		when:  o.when,
-		size:  o.size,
-		fetch: func(ctx context.Context) ([]byte, error) { return r.fetch(ctx, o) },
-	}
-}
-
-// fetch returns the stored bytes of a log file: from the cache when it holds
-// this version of the object, else downloaded (and then cached).
-func (r *s3Scan) fetch(ctx context.Context, o s3Object) ([]byte, error) {
-	s := r.s
-	if s.cache != nil && o.etag != "" {
-		// An unreadable cached file is downloaded again.
-		if data, ok, err := s.cache.get(cacheName(s.loc.Bucket, o.key, o.etag)); ok && err == nil {
-			return data, nil
-		}
-	}
-	r.requests.Add(1)
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(o.key)})
-	if err != nil {
-		return nil, s.getError(o.key, err)
-	}
-	defer out.Body.Close()
-	var buf bytes.Buffer
-	if n := aws.ToInt64(out.ContentLength); n > 0 && n <= maxDecoded {
-		buf.Grow(int(n))
-	}
-	if _, err := buf.ReadFrom(io.LimitReader(out.Body, maxDecoded+1)); err != nil {
-		return nil, s.getError(o.key, err)
-	}
-	if buf.Len() > maxDecoded {
-		return nil, fmt.Errorf("get s3://%s/%s: larger than %d MiB, not a log file", s.loc.Bucket, o.key, maxDecoded>>20)
-	}
-	data := buf.Bytes()
-	if etag := strings.Trim(aws.ToString(out.ETag), `"`); s.cache != nil && etag != "" {
-		// The cache only saves time: an object it cannot store is still read.
-		_ = s.cache.put(cacheName(s.loc.Bucket, o.key, etag), data)
-	}
-	return data, nil
 }
 
 // ParseS3URL splits "s3://bucket/prefix" into a location. The prefix may end

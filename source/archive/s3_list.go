@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,7 @@ type s3Scan struct {
 	days     []string     // day folders to list, newest first
 	next     int          // index in days of the next day to list
 	requests atomic.Int64
+	ahead    readAhead
 }
 
 // discover lists the archive level by level (AWSLogs/, organizations,
@@ -206,11 +208,15 @@ func (r *s3Scan) list(ctx context.Context) ([]object, []source.Problem, error) {
 		return nil, nil, err
 	}
 	r.next++
+	// The pipeline reads objects in this order; the read-ahead follows it.
+	slices.SortFunc(found, func(a, b s3Object) int {
+		return cmp.Or(b.when.Compare(a.when), strings.Compare(b.key, a.key))
+	})
+	r.ahead.add(found)
 	objs := make([]object, len(found))
 	for i, o := range found {
 		objs[i] = r.object(o)
 	}
-	sortNewestFirst(objs)
 	if r.next == len(r.days) {
 		return objs, problems, io.EOF
 	}

@@ -29,8 +29,9 @@ import (
 // fakeS3 is a real S3 server (gofakes3 over HTTP) with a client that counts
 // the requests it sends.
 type fakeS3 struct {
-	client *s3.Client
-	url    string
+	client  *s3.Client
+	url     string
+	backend *s3mem.Backend
 
 	mu       sync.Mutex
 	requests []string        // "LIST prefix" or "GET key"
@@ -71,7 +72,8 @@ func (f *fakeS3) wait(r *http.Request) {
 func newFakeS3(t testing.TB, bucket string) *fakeS3 {
 	t.Helper()
 	f := &fakeS3{deny: map[string]bool{}}
-	s3h := gofakes3.New(s3mem.New()).Server()
+	f.backend = s3mem.New()
+	s3h := gofakes3.New(f.backend).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.wait(r)
 		if f.denied(r) {
@@ -159,10 +161,11 @@ func (f *fakeS3) gets() []string {
 	return out
 }
 
+// put stores an object straight into the server's backend (setting up is
+// not what the tests measure).
 func (f *fakeS3) put(t testing.TB, bucket, key string, body []byte) {
 	t.Helper()
-	_, err := f.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
-	if err != nil {
+	if _, err := f.backend.PutObject(bucket, key, nil, bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		t.Fatalf("put %s: %v", key, err)
 	}
 }
@@ -658,5 +661,44 @@ func TestS3CancelAndResume(t *testing.T) {
 		if n > 1 {
 			t.Errorf("event %s read %d times", id, n)
 		}
+	}
+}
+
+func TestS3ReadAheadKeepsRequestsInFlight(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	files := f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	// The newest object's download hangs: the others must still be
+	// requested, up to Concurrency beyond it and well past what the
+	// pipeline's workers alone would fetch.
+	held := make(chan struct{})
+	f.hold(files[len(files)-1].key(), held)
+	const concurrency = 30
+	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{Concurrency: concurrency})
+	c, err := src.Open(context.Background(), source.Query{Start: archiveEnd.Add(-24 * time.Hour), End: archiveEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		_, err := c.Next(ctx)
+		done <- err
+	}()
+	<-held
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, gets := f.counts(); gets >= concurrency {
+			break
+		}
+		if time.Now().After(deadline) {
+			_, gets := f.counts()
+			t.Fatalf("only %d downloads started while the newest one hangs, want %d", gets, concurrency)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Next = %v, want context.Canceled", err)
 	}
 }
