@@ -15,10 +15,10 @@ func fit(s string, width int) string {
 		return ""
 	}
 	s = Sanitize(s)
-	w := ansi.StringWidth(s)
+	w := cellWidth(s)
 	if w > width {
 		s = ansi.Truncate(s, width, "…")
-		w = ansi.StringWidth(s)
+		w = cellWidth(s)
 	}
 	if w < width {
 		s += strings.Repeat(" ", width-w)
@@ -31,16 +31,27 @@ func clip(s string, width int) string {
 	if width <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= width {
+	if cellWidth(s) <= width {
 		return s
 	}
 	return ansi.Truncate(s, width, "…")
 }
 
+// cellWidth returns how many cells s takes, skipping escape sequences. Plain
+// printable ASCII, the common case, is counted without grapheme analysis.
+func cellWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
 // pad truncates or pads safe text to exactly width cells.
 func pad(s string, width int) string {
 	s = clip(s, width)
-	if w := ansi.StringWidth(s); w < width {
+	if w := cellWidth(s); w < width {
 		s += strings.Repeat(" ", width-w)
 	}
 	return s
