@@ -3,7 +3,6 @@
 package model
 
 import (
-	"runtime"
 	"sync"
 	"syscall"
 	"testing"
@@ -23,28 +22,6 @@ func cpuTime() time.Duration {
 // reportCPU reports the CPU time per op since start, per unit of what.
 func reportCPU(b *testing.B, start time.Duration, per float64, unit string) {
 	b.ReportMetric(float64((cpuTime()-start).Nanoseconds())/float64(b.N)/per, unit)
-}
-
-const (
-	benchEvents = 1_000_000
-	benchPage   = 125
-)
-
-// fill adds n synthetic events to s in pages, newest first, the way an
-// archive or the live API delivers them. Generating a page is not timed.
-func fill(tb testing.TB, s *Store, n int) {
-	g := newSynth(7)
-	b, _ := tb.(*testing.B)
-	for added := 0; added < n; added += benchPage {
-		if b != nil {
-			b.StopTimer()
-		}
-		page := g.page(min(benchPage, n-added))
-		if b != nil {
-			b.StartTimer()
-		}
-		s.Add(page)
-	}
 }
 
 var (
@@ -100,20 +77,6 @@ func benchSelect(b *testing.B, query string) {
 func BenchmarkSelectStructured(b *testing.B) { benchSelect(b, "user:alice region:us-east-1") }
 func BenchmarkSelectFuzzy(b *testing.B)      { benchSelect(b, "runinst") }
 func BenchmarkSelectAll(b *testing.B)        { benchSelect(b, "") }
-
-// heapPerEvent loads benchEvents events and returns the live heap bytes per
-// event after a GC.
-func heapPerEvent(tb testing.TB) float64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	s := NewStore()
-	fill(tb, s, benchEvents)
-	runtime.GC()
-	runtime.ReadMemStats(&after)
-	runtime.KeepAlive(s)
-	return float64(after.HeapAlloc-before.HeapAlloc) / benchEvents
-}
 
 func BenchmarkStoreHeap(b *testing.B) {
 	var per float64
