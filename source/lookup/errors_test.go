@@ -22,7 +22,7 @@ import (
 // isolateAWS points the SDK at empty shared files and clears the AWS
 // variables, so that only what a test sets is seen; it sets credentials and
 // a region when they are not empty.
-func isolateAWS(t *testing.T, accessKey, region string) {
+func isolateAWS(t testing.TB, accessKey, region string) {
 	t.Helper()
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty")
@@ -139,7 +139,8 @@ func TestErrorsReadAsOneClearLine(t *testing.T) {
 		{name: "unreachable", key: "AKIAEXAMPLEKEY", region: "us-east-1", unreached: true,
 			kind: KindUnreachable, want: "cannot reach http://127.0.0.1:"},
 	}
-	for _, c := range cases {
+	for i := range cases {
+		c := &cases[i]
 		t.Run(c.name, func(t *testing.T) {
 			isolateAWS(t, c.key, c.region)
 			endpoint := c.stub.start(t)
