@@ -34,13 +34,14 @@ type FollowCursor struct {
 	closed atomic.Bool
 }
 
-// Follow returns a cursor whose Next blocks until events newer than since
+// Follow returns a *FollowCursor whose Next blocks until events newer than since
 // (zero: FollowOverlap ago) arrive, in every region of the source, and
 // returns them newest first; it never returns io.EOF. It polls every every
 // (0: DefaultFollowInterval) with windows that reach FollowOverlap before
 // the previous poll, and yields each eventID only once. q's attribute and
-// category apply as for Open; its Start and End are ignored.
-func (s *Source) Follow(q source.Query, since time.Time, every time.Duration) *FollowCursor {
+// category apply as for Open; its Start and End are ignored. The UI finds it
+// through an interface of its own, so it returns a source.Cursor.
+func (s *Source) Follow(q source.Query, since time.Time, every time.Duration) source.Cursor {
 	if every <= 0 {
 		every = DefaultFollowInterval
 	}

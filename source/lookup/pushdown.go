@@ -26,8 +26,11 @@ var pushable = []struct {
 	{"readonly", source.AttrReadOnly},
 }
 
-// timeKeys are the filter keys of the time range, which is always sent.
-var timeKeys = map[string]bool{"since": true, "until": true}
+// isTimeKey reports whether a filter key bounds the time range, which is
+// always sent.
+func isTimeKey(key string) bool {
+	return strings.EqualFold(key, "since") || strings.EqualFold(key, "until")
+}
 
 // resourceTypePattern matches a CloudFormation-style resource type such as
 // AWS::EC2::Instance; any other resource value is taken as a name.
@@ -62,7 +65,7 @@ func pushdown(terms []model.Term, insights bool) (*source.Attribute, []model.Ter
 	attr, chosen := choose(terms, insights)
 	local := make([]model.Term, 0, len(terms))
 	for i, t := range terms {
-		if i != chosen && !timeKeys[t.Key] {
+		if i != chosen && !isTimeKey(t.Key) {
 			local = append(local, t)
 		}
 	}
@@ -152,7 +155,7 @@ func PlanFor(terms []model.Term, insights bool) Plan {
 	attr, chosen := choose(terms, insights)
 	var server, local []string
 	for i, t := range terms {
-		if i == chosen || timeKeys[t.Key] {
+		if i == chosen || isTimeKey(t.Key) {
 			server = append(server, termString(t))
 		} else {
 			local = append(local, termString(t))
@@ -178,4 +181,23 @@ func termString(t model.Term) string {
 		s = "-" + s
 	}
 	return s
+}
+
+// Pushdown is the attribute to send for filter f, given the source's event
+// category; it fits ui.Options.Pushdown.
+func (s *Source) Pushdown(f *model.Filter) *source.Attribute {
+	if f == nil {
+		return nil
+	}
+	attr, _ := pushdown(f.Terms(), s.insights)
+	return attr
+}
+
+// Plan describes which part of filter f the server applies and which part
+// runs locally, for the status line.
+func (s *Source) Plan(f *model.Filter) Plan {
+	if f == nil {
+		return Plan{}
+	}
+	return PlanFor(f.Terms(), s.insights)
 }

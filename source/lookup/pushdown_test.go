@@ -1,7 +1,9 @@
 package lookup
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
@@ -98,5 +100,29 @@ func TestPlanForSaysWhereEachPartRuns(t *testing.T) {
 	}
 	if p.Attribute == nil || p.Attribute.Key != source.AttrUsername {
 		t.Errorf("Attribute = %v", p.Attribute)
+	}
+}
+
+func TestSourcePushdownOfParsedFilter(t *testing.T) {
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	f, err := model.ParseFilter(`since:3h Event:RunInstances user:alice region:us-east-1 "free text"`, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &Source{}
+	if attr := src.Pushdown(f); attr == nil || *attr != (source.Attribute{Key: source.AttrUsername, Value: "alice"}) {
+		t.Fatalf("Pushdown = %v, want Username=alice", attr)
+	}
+	plan := src.Plan(f)
+	if !strings.Contains(plan.Server, "since:3h") || !strings.Contains(plan.Server, "user:alice") ||
+		strings.Contains(plan.Local, "alice") || !strings.Contains(plan.Local, "region:us-east-1") {
+		t.Fatalf("Plan = %+v", plan)
+	}
+	insights := &Source{insights: true}
+	if attr := insights.Pushdown(f); attr == nil || attr.Key != source.AttrEventName {
+		t.Fatalf("Insights Pushdown = %v, want EventName", attr)
+	}
+	if src.Pushdown(nil) != nil || src.Plan(nil) != (Plan{}) {
+		t.Fatal("a nil filter must push nothing")
 	}
 }
