@@ -42,7 +42,9 @@ type S3Options struct {
 // Defaults for S3Options.
 const (
 	DefaultCacheMaxBytes int64 = 1 << 30
-	DefaultConcurrency         = 16
+	// DefaultConcurrency matches the idle connections per host the SDK's
+	// HTTP client keeps, so connections are reused.
+	DefaultConcurrency = 10
 )
 
 // s3DefaultSpan is the time range read when a query sets no start: an archive

@@ -25,7 +25,7 @@ func (e *AccessDeniedError) Unwrap() error { return e.Err }
 // isAccessDenied reports whether err is S3 refusing a request (HTTP 403).
 func isAccessDenied(err error) bool {
 	var ae smithy.APIError
-	if errors.As(err, &ae) && (ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AllAccessDisabled") {
+	if errors.As(err, &ae) && (ae.ErrorCode() == "AccessDenied" || ae.ErrorCode() == "AccessDeniedException" || ae.ErrorCode() == "AllAccessDisabled") {
 		return true
 	}
 	var re *awshttp.ResponseError

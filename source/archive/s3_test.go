@@ -114,6 +114,13 @@ func (f *fakeS3) denied(r *http.Request) bool {
 
 type countingTransport struct{ f *fakeS3 }
 
+// testTransport keeps enough idle connections for every request in flight.
+var testTransport = func() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 64
+	return t
+}()
+
 func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if r.Method == http.MethodGet {
 		_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
@@ -125,7 +132,7 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		c.f.requests = append(c.f.requests, req)
 		c.f.mu.Unlock()
 	}
-	return http.DefaultTransport.RoundTrip(r)
+	return testTransport.RoundTrip(r)
 }
 
 func (f *fakeS3) reset() {
