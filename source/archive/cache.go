@@ -197,10 +197,3 @@ func (c *objectCache) evictLocked() {
 		os.Remove(filepath.Join(c.dir, e.name))
 	}
 }
-
-// bytes returns the total size of the cached objects.
-func (c *objectCache) bytes() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.size
-}

@@ -66,13 +66,13 @@ func TestObjectCacheEvictsLeastRecentlyUsed(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "s3", b)); !os.IsNotExist(err) {
 		t.Errorf("evicted file still on disk: %v", err)
 	}
-	if got := c.bytes(); got != 30 {
+	if got := diskBytes(t, dir); got != 30 {
 		t.Errorf("cache holds %d bytes, want 30", got)
 	}
 	if err := c.put(cacheName("b", "huge", ""), bytes.Repeat([]byte("y"), 31)); err != nil {
 		t.Fatal(err)
 	}
-	if got := c.bytes(); got != 30 {
+	if got := diskBytes(t, dir); got != 30 {
 		t.Errorf("an object over the cap was stored: %d bytes", got)
 	}
 }
@@ -115,4 +115,22 @@ func TestObjectCacheOpenKeepsRecentAndCleansUp(t *testing.T) {
 	if _, err := os.Stat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale temporary file kept: %v", err)
 	}
+}
+
+// diskBytes returns the size of the files in the cache under dir.
+func diskBytes(t *testing.T, dir string) int64 {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n += info.Size()
+	}
+	return n
 }

@@ -108,7 +108,7 @@ func (d *download) run(ctx context.Context, get func(context.Context) ([]byte, e
 	close(d.done)
 }
 
-// claimed is an object the read-ahead is to download.
+// claimedObject is an object the read-ahead is to download.
 type claimedObject struct {
 	o s3Object
 	d *download
@@ -133,9 +133,6 @@ func (a *readAhead) take(key string) (*download, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	first := !a.taken[key]
-	if a.taken == nil {
-		return nil, true
-	}
 	a.taken[key], a.claimed[key] = true, true
 	d := a.pending[key]
 	delete(a.pending, key)

@@ -709,3 +709,40 @@ func TestS3ReadAheadKeepsRequestsInFlight(t *testing.T) {
 		t.Errorf("Next = %v, want context.Canceled", err)
 	}
 }
+
+func TestS3InsightsAreReadOnlyForInsightsQueries(t *testing.T) {
+	f := newFakeS3(t, "trail")
+	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
+	insightKey := "AWSLogs/111111111111/CloudTrail-Insight/us-east-1/2026/11/19/111111111111_CloudTrail-Insight_us-east-1_20261119T2300Z_abcdef0123456789.json.gz"
+	f.put(t, "trail", insightKey, gzipBytes(t, []byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-19T22:58:00Z",`+
+		`"awsRegion":"us-east-1","eventID":"654a30ff-b0f3-4527-81b6-EXAMPLEf2393","eventType":"AwsCloudTrailInsight",`+
+		`"recipientAccountId":"111111111111","sharedEventID":"bcbfc274-8559-4a56-beb0-EXAMPLEa6c34",`+
+		`"insightDetails":{"state":"Start","eventSource":"ssm.amazonaws.com","eventName":"UpdateInstanceInformation",`+
+		`"insightType":"ApiCallRateInsight","insightContext":{"statistics":{"baseline":{"average":84.4},"insight":{"average":669}}}},`+
+		`"eventCategory":"Insight"}]}`)))
+	f.reset()
+	q := source.Query{Start: archiveEnd.Add(-2 * time.Hour), End: archiveEnd}
+	for _, insights := range []bool{false, true} {
+		q.Insights = insights
+		c, err := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{}).Open(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, problems, _ := readAll(t, c)
+		c.Close()
+		if len(problems) > 0 {
+			t.Errorf("insights=%v: problems %v", insights, problems)
+		}
+		gotInsight := slices.Contains(f.gets(), insightKey)
+		if gotInsight != insights {
+			t.Errorf("insights=%v: the Insights file downloaded = %v", insights, gotInsight)
+		}
+		if insights && (len(events) != 1 || !events[0].Insight) {
+			t.Errorf("insights query read %d events, want the one Insights event", len(events))
+		}
+		if !insights && (len(events) == 0 || slices.ContainsFunc(events, func(e model.Event) bool { return e.Insight })) {
+			t.Errorf("log query read %d events, some of them Insights", len(events))
+		}
+		f.reset()
+	}
+}
