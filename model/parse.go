@@ -153,6 +153,10 @@ const (
 	cacheValueLen = 512  // longer values are never cached
 )
 
+// keptBuffer is the largest buffer a Parser keeps from one record to the
+// next; a rare huge record does not pin its memory.
+const keptBuffer = 64 << 10
+
 // jsonValue is one value found in a record: raw bytes (a string's without
 // its quotes, still escaped) and its JSON type.
 type jsonValue struct {
@@ -222,7 +226,7 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: err.Error()}
 	}
 
-	p.arena = p.arena[:0]
+	p.arena, p.unescape = trimBuffer(p.arena), trimBuffer(p.unescape)
 	p.res = p.res[:0]
 	p.badText = false
 	e := Event{Raw: raw}
@@ -290,6 +294,15 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		}
 	}
 	return e, nil
+}
+
+// trimBuffer empties a buffer for reuse, or drops it when it grew past
+// keptBuffer.
+func trimBuffer(b []byte) []byte {
+	if cap(b) > keptBuffer {
+		return nil
+	}
+	return b[:0]
 }
 
 // checkObject reports whether raw looks like one whole JSON object: it must

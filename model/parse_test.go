@@ -222,7 +222,7 @@ func TestParseTimes(t *testing.T) {
 // and are not kept in the string cache.
 func TestParseRecordHugeFields(t *testing.T) {
 	agent := strings.Repeat("A", 1<<20)
-	message := strings.Repeat(`\u001b[2J`, 1<<14)
+	message := strings.Repeat(`\u001b[2J`, 1<<15)
 	raw := []byte(`{"eventTime":"2026-11-19T10:20:30Z","eventName":"X","userAgent":"` + agent +
 		`","errorMessage":"` + message + `","userIdentity":{"type":"IAMUser","userName":"` + agent + `"}}`)
 	p := NewParser()
@@ -233,13 +233,19 @@ func TestParseRecordHugeFields(t *testing.T) {
 	if e.UserAgent != agent || e.Who != agent {
 		t.Errorf("UserAgent/Who have lengths %d/%d, want %d", len(e.UserAgent), len(e.Who), len(agent))
 	}
-	if want := strings.Repeat("\x1b[2J", 1<<14); e.ErrorMessage != want {
+	if want := strings.Repeat("\x1b[2J", 1<<15); e.ErrorMessage != want {
 		t.Errorf("ErrorMessage has length %d, want %d", len(e.ErrorMessage), len(want))
 	}
 	for k := range p.cache {
 		if len(k) > cacheValueLen {
 			t.Errorf("cached a value of %d bytes", len(k))
 		}
+	}
+	if _, err := p.Parse(readRecord(t, "iam-user")); err != nil {
+		t.Fatal(err)
+	}
+	if cap(p.arena) > keptBuffer || cap(p.unescape) > keptBuffer {
+		t.Errorf("parser kept buffers of %d and %d bytes after a small record", cap(p.arena), cap(p.unescape))
 	}
 }
 
