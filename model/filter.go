@@ -436,10 +436,14 @@ func (t *term) matchReadOnly(ro ReadOnly) bool {
 // matchString reports whether any value of t matches the field value s. It
 // is the one string predicate both Match and the Store use.
 func (t *term) matchString(s string) bool {
+	return t.matchLower(s, strings.ToLower(s))
+}
+
+// matchLower is matchString given ls, s in lower case.
+func (t *term) matchLower(s, ls string) bool {
 	if t.mode == modeFree {
 		return fuzzyMatch(t.Values[0], s)
 	}
-	ls := strings.ToLower(s)
 	for i := range t.vals {
 		if t.vals[i].match(t.mode, s, ls) {
 			return true

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unsafe"
 )
 
 // Selection is the result of Store.Select: row ids, newest first. It is a
@@ -61,9 +62,23 @@ type memo struct {
 	st    *symtab
 	state []uint8 // 0 unknown, 1 match, 2 no match
 	buf   []byte
+	low   []byte
 	// noIPv4: the term cannot match a string of only digits and dots, so
 	// packed IPv4 symbols need not be decoded.
 	noIPv4 bool
+}
+
+// lower returns strings.ToLower(s), without allocating when s is ASCII:
+// the result is then valid until the next call.
+func (m *memo) lower(s string) string {
+	if !isASCII(s) {
+		return strings.ToLower(s)
+	}
+	m.low = m.low[:0]
+	for i := 0; i < len(s); i++ {
+		m.low = append(m.low, lowerASCII(s[i]))
+	}
+	return unsafe.String(unsafe.SliceData(m.low), len(m.low))
 }
 
 func newMemo(t *term, st *symtab) *memo {
@@ -77,7 +92,11 @@ func (m *memo) hit(sym uint32) bool {
 	case 2:
 		return false
 	}
-	ok := !(m.noIPv4 && m.st.isIPv4(sym)) && m.t.matchString(m.st.view(sym, &m.buf))
+	ok := false
+	if !m.noIPv4 || !m.st.isIPv4(sym) {
+		v := m.st.view(sym, &m.buf)
+		ok = m.t.matchLower(v, m.lower(v))
+	}
 	m.state[sym] = 2
 	if ok {
 		m.state[sym] = 1
