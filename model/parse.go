@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -16,7 +17,7 @@ import (
 var (
 	ErrNotObject    = errors.New("record is not a JSON object")
 	ErrInvalidJSON  = errors.New("record is not valid JSON")
-	ErrNoEventTime  = errors.New("record has no eventTime")
+	ErrNoEventTime  = errors.New("record has no eventTime or @timestamp")
 	ErrBadEventTime = errors.New("record has a malformed eventTime")
 	ErrNoEventName  = errors.New("record has no eventName")
 )
@@ -31,7 +32,13 @@ type ParseError struct {
 func (e *ParseError) Error() string {
 	msg := "parse record"
 	if e.EventID != "" {
-		msg += " " + e.EventID
+		// The ID is quoted when it holds anything but printable ASCII, so
+		// that the message is safe to print.
+		if id := strconv.QuoteToASCII(e.EventID); id[1:len(id)-1] != e.EventID {
+			msg += " " + id
+		} else {
+			msg += " " + e.EventID
+		}
 	}
 	msg += ": " + e.Err.Error()
 	if e.Detail != "" {

@@ -170,6 +170,13 @@ func TestParseRecordErrors(t *testing.T) {
 	}
 }
 
+func TestParseErrorQuotesEventID(t *testing.T) {
+	_, err := ParseRecord([]byte(`{"eventID":"evil\u001b[2J","eventName":"X"}`))
+	if want := `parse record "evil\x1b[2J": record has no eventTime or @timestamp`; err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+}
+
 func TestParseRecordEmptyInput(t *testing.T) {
 	for _, raw := range [][]byte{nil, {}, []byte("   \n"), []byte("{"), []byte("}"), []byte("{}"), []byte("null"), []byte("12")} {
 		e, err := ParseRecord(raw)
