@@ -1,0 +1,148 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func TestLayoutColumns(t *testing.T) {
+	for _, width := range []int{200, 120, 100, 80, 70, 60, 40, 20} {
+		cols := layoutColumns(width)
+		total := gutter + len(cols) - 1
+		ids := map[colID]bool{}
+		for _, c := range cols {
+			total += c.width
+			ids[c.id] = true
+			for _, s := range columns {
+				if s.id == c.id && c.width < s.min {
+					t.Errorf("width %d: column %s is %d cells, under its minimum %d", width, c.title, c.width, s.min)
+				}
+			}
+		}
+		if width >= 80 && total != width {
+			t.Errorf("width %d: columns take %d cells", width, total)
+		}
+		if width >= 80 && len(cols) != len(columns) {
+			t.Errorf("width %d: %d columns shown, want all %d", width, len(cols), len(columns))
+		}
+		if !ids[colTime] {
+			t.Errorf("width %d: the time column was dropped", width)
+		}
+	}
+	if cols := layoutColumns(60); len(cols) >= len(columns) {
+		t.Errorf("at 60 cells no column was dropped")
+	}
+}
+
+func TestFitWideRunes(t *testing.T) {
+	tests := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"alice", 8, "alice   "},
+		{"deploy-bot/session", 8, "deploy-…"},
+		{"漢字漢字", 5, "漢字…"},
+		{"漢字", 4, "漢字"},
+		{"a\x1b[31mb", 12, `a\x1b[31mb  `},
+		{"\u202eabc", 6, `\u202…`},
+	}
+	for _, tt := range tests {
+		got := fit(tt.in, tt.width)
+		if got != tt.want {
+			t.Errorf("fit(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+		}
+		if w := ansi.StringWidth(got); w != tt.width {
+			t.Errorf("fit(%q, %d) takes %d cells", tt.in, tt.width, w)
+		}
+	}
+}
+
+func TestGroupDigits(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 1234567: "1,234,567", -4200: "-4,200"} {
+		if got := groupDigits(n); got != want {
+			t.Errorf("groupDigits(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestHighlightJSON(t *testing.T) {
+	st := NewStyles(colorprofile.ANSI)
+	lines, err := indentRecord([]byte(`{"a":"x\u001b[31m","n":-1.5e3,"ok":true,"z":null,"s":"` + "\u009b\u202e" + `","q":"say \"hi\": yes"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, l := range lines {
+		h := highlightJSON(l, &st)
+		if strings.Contains(h, "\u009b") || strings.Contains(h, "\u202e") {
+			t.Fatalf("raw C1 or bidi rune in %q", h)
+		}
+		out = append(out, ansi.Strip(h))
+	}
+	want := []string{
+		`{`,
+		`  "a": "x\u001b[31m",`,
+		`  "n": -1.5e3,`,
+		`  "ok": true,`,
+		`  "z": null,`,
+		`  "s": "\u009b\u202e",`,
+		`  "q": "say \"hi\": yes"`,
+		`}`,
+	}
+	if strings.Join(out, "\n") != strings.Join(want, "\n") {
+		t.Errorf("highlighted text:\n%s\nwant:\n%s", strings.Join(out, "\n"), strings.Join(want, "\n"))
+	}
+	// Keys and string values get different styles.
+	key := highlightJSON(`  "q": "say \"hi\": yes"`, &st)
+	if !strings.HasPrefix(key, "  "+st.JSONKey.Render(`"q"`)) || !strings.Contains(key, st.JSONString.Render(`"say \"hi\": yes"`)) {
+		t.Errorf("key or value styled wrongly: %q", key)
+	}
+	if _, err := indentRecord([]byte(`{"a":`)); err == nil {
+		t.Error("indentRecord accepted truncated JSON")
+	}
+}
+
+func TestLineInput(t *testing.T) {
+	var in lineInput
+	keys := func(ks ...tea.KeyPressMsg) {
+		for _, k := range ks {
+			in.handle(k)
+		}
+	}
+	txt := func(s string) tea.KeyPressMsg { return tea.KeyPressMsg{Code: []rune(s)[0], Text: s} }
+	keys(txt("u"), txt("s"), txt("e"), txt("r"), txt(":"), txt("漢"))
+	if in.String() != "user:漢" {
+		t.Fatalf("value %q", in.String())
+	}
+	keys(tea.KeyPressMsg{Code: tea.KeyLeft}, tea.KeyPressMsg{Code: tea.KeyBackspace})
+	if in.String() != "user漢" || in.pos != 4 {
+		t.Fatalf("after left, backspace: %q at %d", in.String(), in.pos)
+	}
+	in.set("user:alice event:Run")
+	keys(tea.KeyPressMsg{Code: 'w', Mod: tea.ModCtrl})
+	if in.String() != "user:alice " {
+		t.Fatalf("after ctrl+w: %q", in.String())
+	}
+	in.insert("a\nb\tc")
+	if in.String() != "user:alice a b c" {
+		t.Fatalf("after pasting: %q", in.String())
+	}
+	if changed := in.handle(tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl}); changed {
+		t.Error("an unbound ctrl key changed the value")
+	}
+	in.set("\x1b[2Jhostile")
+	view, x := in.view(40)
+	if strings.ContainsRune(view, 0x1b) || !strings.HasPrefix(view, `\x1b[2J`) || x != ansi.StringWidth(view) {
+		t.Errorf("view %q with cursor at %d", view, x)
+	}
+	in.set(strings.Repeat("x", 50))
+	view, x = in.view(20)
+	if w := ansi.StringWidth(view); w > 20 || x >= 20 {
+		t.Errorf("long value drawn %d cells wide, cursor at %d", w, x)
+	}
+}
