@@ -445,10 +445,9 @@ func memberAt(v jsonValue, keys ...string) jsonValue {
 }
 
 // whoOf builds the caller's display name from the identity values and
-// shares it through the cache. It reads nested values only when they can
-// change the name: the session issuer of an AssumedRole only when its ARN
-// does not name the role (WhoOf prefers the issuer, but an assumed-role ARN
-// always names the same role).
+// shares it through the cache. It reads nested values only when WhoOf would
+// use them: the session issuer of an AssumedRole only when its ARN does not
+// name the role.
 func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 	if insight {
 		return "insight"

@@ -71,18 +71,17 @@ func appendWho(dst []byte, id *Identity) []byte {
 	return appendFirst(dst, id.UserName, arnName(id.ARN), id.PrincipalID, id.InvokedBy, id.AccountID)
 }
 
-// appendAssumedRole appends "role/session" for an AssumedRole identity. The
-// role comes from the session issuer or the ARN
-// (arn:aws:sts::111122223333:assumed-role/ROLE/SESSION), the session from the
-// ARN or the part of principalId after its colon (AROA...:SESSION).
+// appendAssumedRole appends "role/session" for an AssumedRole identity. Both
+// come from the ARN (arn:aws:sts::111122223333:assumed-role/ROLE/SESSION)
+// when it has that form; otherwise the role is the session issuer's name and
+// the session the part of principalId after its colon (AROA...:SESSION).
 func appendAssumedRole(dst []byte, id *Identity) []byte {
-	role, session := id.IssuerName, ""
+	var role, session string
 	if res := arnResource(id.ARN); strings.HasPrefix(res, "assumed-role/") {
-		arnRole, arnSession, _ := strings.Cut(res[len("assumed-role/"):], "/")
-		if role == "" {
-			role = arnRole
-		}
-		session = arnSession
+		role, session, _ = strings.Cut(res[len("assumed-role/"):], "/")
+	}
+	if role == "" {
+		role = id.IssuerName
 	}
 	if session == "" {
 		session = afterColon(id.PrincipalID)
