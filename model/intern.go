@@ -67,6 +67,15 @@ func entrySize(e []byte) int {
 
 // encode appends the entry for s to dst.
 func encode(dst []byte, s string) []byte {
+	if e, ok := pack(dst, s); ok {
+		return e
+	}
+	dst = binary.AppendUvarint(dst, uint64(len(s))<<2|kindPlain)
+	return append(dst, s...)
+}
+
+// pack appends the packed entry for s to dst, if s has a packed form.
+func pack(dst []byte, s string) ([]byte, bool) {
 	if kind, ok := uuidKind(s); ok {
 		dst = binary.AppendUvarint(dst, uint64(kind))
 		for i := 0; i < len(s); i += 2 {
@@ -75,14 +84,13 @@ func encode(dst []byte, s string) []byte {
 			}
 			dst = append(dst, unhex(s[i])<<4|unhex(s[i+1]))
 		}
-		return dst
+		return dst, true
 	}
 	if ip, ok := parseIPv4(s); ok {
 		dst = binary.AppendUvarint(dst, kindIPv4)
-		return append(dst, ip[:]...)
+		return append(dst, ip[:]...), true
 	}
-	dst = binary.AppendUvarint(dst, uint64(len(s))<<2|kindPlain)
-	return append(dst, s...)
+	return dst, false
 }
 
 // decode appends the string held by entry e to dst.
@@ -210,10 +218,19 @@ const (
 	maxSymbols = 1<<symBits - 1
 )
 
-// hashEntry returns the slot index to start probing at, and the tag.
-func (t *symtab) hashEntry(e []byte) (start, tag uint32) {
-	h := maphash.Bytes(t.seed, e)
+// slot returns, for hash h, the slot index to start probing at and the tag.
+func (t *symtab) slot(h uint64) (start, tag uint32) {
 	return uint32(h) & uint32(len(t.slots)-1), uint32(h>>(64-(32-symBits))) << symBits
+}
+
+// hashEntry hashes an entry: a plain one by its string (as lookup hashes a
+// string it has not encoded), a packed one by its bytes.
+func (t *symtab) hashEntry(e []byte) uint64 {
+	h, n := binary.Uvarint(e)
+	if h&3 == kindPlain {
+		return maphash.Bytes(t.seed, e[n:])
+	}
+	return maphash.Bytes(t.seed, e)
 }
 
 func newSymtab(a *arena, seed maphash.Seed) *symtab {
@@ -244,23 +261,37 @@ func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 
 // lookup interns s, which is not empty, through the hash table.
 func (t *symtab) lookup(s string) (sym uint32, added, ok bool) {
-	e := encode(t.scratch[:0], s)
-	t.scratch = e
+	packed, isPacked := pack(t.scratch[:0], s)
+	t.scratch = packed
+	var h uint64
+	if isPacked {
+		h = maphash.Bytes(t.seed, packed)
+	} else {
+		h = maphash.String(t.seed, s)
+	}
 	mask := uint32(len(t.slots) - 1)
-	i, tag := t.hashEntry(e)
+	i, tag := t.slot(h)
 	for ; t.slots[i] != 0; i = (i + 1) & mask {
 		if t.slots[i]&^maxSymbols != tag {
 			continue
 		}
 		sym := t.slots[i] & maxSymbols
-		if ref := t.refs[sym]; bytes.HasPrefix(t.a.chunks[ref>>chunkBits][ref&(chunkSize-1):], e) {
+		e := t.a.entry(t.refs[sym])
+		if isPacked {
+			if bytes.Equal(e, packed) {
+				return sym, false, true
+			}
+		} else if hdr, n := binary.Uvarint(e); hdr == uint64(len(s))<<2|kindPlain && string(e[n:]) == s {
 			return sym, false, true
 		}
 	}
 	if len(t.refs) > maxSymbols {
 		return 0, false, false
 	}
-	ref, ok := t.a.put(e)
+	if !isPacked {
+		t.scratch = encode(t.scratch[:0], s)
+	}
+	ref, ok := t.a.put(t.scratch)
 	if !ok {
 		return 0, false, false
 	}
@@ -276,7 +307,7 @@ func (t *symtab) lookup(s string) (sym uint32, added, ok bool) {
 // place puts sym, whose entry is e, into a free slot.
 func (t *symtab) place(sym uint32, e []byte) {
 	mask := uint32(len(t.slots) - 1)
-	i, tag := t.hashEntry(e)
+	i, tag := t.slot(t.hashEntry(e))
 	for t.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
