@@ -206,8 +206,13 @@ func (rt *rowTerm) hit(s *Store, r *row) bool {
 	return rt.col.hit(sym)
 }
 
-// Len returns the number of events selected.
-func (sel *Selection) Len() int { return len(sel.rows) }
+// Len returns the number of events selected; 0 for a nil Selection.
+func (sel *Selection) Len() int {
+	if sel == nil {
+		return 0
+	}
+	return len(sel.rows)
+}
 
 // Event materializes the i-th selected event (0 <= i < Len()); i = 0 is the
 // newest. Inline raw bytes are shared with the store and must not be
