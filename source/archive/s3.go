@@ -120,7 +120,7 @@ func (s *S3) Open(ctx context.Context, q source.Query) (source.Cursor, error) {
 	r.q.End = end
 	r.days = s3Days(r.q)
 	if err := r.discover(ctx, q.Insights); err != nil {
-		return nil, fmt.Errorf("open: %w", err)
+		return nil, fmt.Errorf("open archive: %w", err)
 	}
 	return &s3Cursor{cursor: newCursor(r.list, q, s.contents), scan: r}, nil
 }

@@ -746,3 +746,26 @@ func TestS3InsightsAreReadOnlyForInsightsQueries(t *testing.T) {
 		f.reset()
 	}
 }
+
+func FuzzParseS3URL(f *testing.F) {
+	for _, s := range []string{"s3://trail", "s3://trail/logs/AWSLogs/o-abcdefghij/123456789012/CloudTrail/eu-west-1/", "s3://b/AWSLogs/x", "s3://b//a//"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		loc, err := ParseS3URL(raw)
+		if err != nil {
+			return
+		}
+		if loc.Bucket == "" {
+			t.Errorf("ParseS3URL(%q) accepted an empty bucket", raw)
+		}
+		if loc.Prefix != normalizePrefix(loc.Prefix) || strings.Contains("/"+loc.Prefix, "/AWSLogs/") {
+			t.Errorf("ParseS3URL(%q) prefix %q is not normalized", raw, loc.Prefix)
+		}
+		for _, a := range loc.Accounts {
+			if !isAccountID(a) {
+				t.Errorf("ParseS3URL(%q) account %q", raw, a)
+			}
+		}
+	})
+}
