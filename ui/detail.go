@@ -53,12 +53,16 @@ func (d *detailPane) clamp() {
 
 // rebuild renders the content for the current size, styles and time zone.
 func (d *detailPane) rebuild(st *Styles, local bool) {
+	// Summary values take one line each (the error up to four); the record
+	// below shows them in full.
+	const labelW = 11
+	valueW := d.width - labelW
 	var lines []string
 	add := func(label, value string) {
 		if value == "" {
 			return
 		}
-		lines = append(lines, st.Label.Render(fmt.Sprintf("%-10s", label))+" "+Sanitize(value))
+		lines = append(lines, st.Label.Render(fmt.Sprintf("%-10s", label))+" "+clip(Sanitize(value), valueW))
 	}
 	ev := &d.ev
 	who := ev.Who
@@ -98,8 +102,9 @@ func (d *detailPane) rebuild(st *Styles, local bool) {
 		add(label, joinNonEmpty("  ", r.ARN, r.Type))
 	}
 	if ev.ErrorCode != "" || ev.ErrorMessage != "" {
+		msg := clip(Sanitize(ev.ErrorMessage), 4*valueW-len(ev.ErrorCode)-1)
 		lines = append(lines, st.Error.Render(fmt.Sprintf("%-10s", "Error"))+" "+
-			st.Error.Render(Sanitize(ev.ErrorCode))+" "+Sanitize(ev.ErrorMessage))
+			st.Error.Render(clip(Sanitize(ev.ErrorCode), valueW))+" "+msg)
 	}
 	lines = append(lines, "")
 	switch {
