@@ -6,6 +6,8 @@ import (
 	"hash/maphash"
 	"math"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -466,5 +468,58 @@ func TestStoreHeapPerEvent(t *testing.T) {
 	t.Logf("%.1f heap bytes per event", per)
 	if per > 150 {
 		t.Errorf("the store takes %.1f heap bytes per event, more than 150", per)
+	}
+}
+
+// TestStoreParsedRecords round-trips the parser's fixtures through the
+// store: every event comes back as parsed, and each is found by its caller.
+func TestStoreParsedRecords(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "testdata", "records", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no record fixtures: %v", err)
+	}
+	var events []Event
+	for _, name := range files {
+		raw, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := ParseRecord(raw)
+		if err != nil {
+			continue // the damaged fixtures
+		}
+		e.Raw = raw
+		events = append(events, e)
+	}
+	if len(events) < 10 {
+		t.Fatalf("only %d fixtures parse", len(events))
+	}
+	s := NewStore()
+	s.Add(events)
+	byID := map[string]Event{}
+	for _, e := range events {
+		byID[e.ID] = e
+	}
+	all := s.Select(nil)
+	for i := range all.Len() {
+		got := all.Event(i)
+		want, ok := byID[got.ID]
+		if !ok {
+			t.Fatalf("stored event %q was not added", got.ID)
+		}
+		want.Time = want.Time.UTC()
+		if want.ID != "" && !reflect.DeepEqual(got, want) {
+			t.Errorf("event %s:\n got %+v\nwant %+v", want.ID, got, want)
+		}
+		f, err := ParseFilter("user:"+quoteValue(got.Who), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Who != "" && !f.Match(&got) {
+			t.Errorf("event %s: user:%s does not match its own caller", got.ID, got.Who)
+		}
+	}
+	if all.Len() != len(events) {
+		t.Errorf("stored %d of %d events", all.Len(), len(events))
 	}
 }
