@@ -107,7 +107,7 @@ type Filter struct {
 // event name, event source, resource ARNs and source IP.
 func ParseFilter(q string, now time.Time) (*Filter, error) {
 	f := &Filter{lo: math.MinInt64, hi: math.MaxInt64}
-	for i := skipSpace(q, 0); i < len(q); i = skipSpace(q, i) {
+	for i := skipQuerySpace(q, 0); i < len(q); i = skipQuerySpace(q, i) {
 		tok, next, err := lex(q, i)
 		if err != nil {
 			return nil, err
@@ -130,12 +130,12 @@ type queryToken struct {
 	valPos     []int
 }
 
-func isSpace(c byte) bool {
+func isQuerySpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
 
-func skipSpace(q string, i int) int {
-	for i < len(q) && isSpace(q[i]) {
+func skipQuerySpace(q string, i int) int {
+	for i < len(q) && isQuerySpace(q[i]) {
 		i++
 	}
 	return i
@@ -146,7 +146,7 @@ func skipSpace(q string, i int) int {
 func lex(q string, i int) (queryToken, int, *FilterError) {
 	tok := queryToken{start: i}
 	if q[i] == '-' {
-		if i+1 == len(q) || isSpace(q[i+1]) {
+		if i+1 == len(q) || isQuerySpace(q[i+1]) {
 			return tok, 0, &FilterError{i, `"-" must be followed by a term to exclude, e.g. -user:bob`}
 		}
 		tok.neg = true
@@ -155,7 +155,7 @@ func lex(q string, i int) (queryToken, int, *FilterError) {
 	tok.keyPos = i
 	if q[i] != '"' {
 		j := i
-		for j < len(q) && !isSpace(q[j]) && q[j] != ':' {
+		for j < len(q) && !isQuerySpace(q[j]) && q[j] != ':' {
 			j++
 		}
 		if j < len(q) && q[j] == ':' {
@@ -206,7 +206,7 @@ func lexValue(q string, i int, inList bool) (string, int, *FilterError) {
 				j++
 			case c == '"':
 				j++
-				if j < len(q) && !isSpace(q[j]) && !(inList && q[j] == ',') {
+				if j < len(q) && !isQuerySpace(q[j]) && !(inList && q[j] == ',') {
 					return "", 0, &FilterError{j, "unexpected text after a closing quote; separate terms with spaces and values with commas"}
 				}
 				return b.String(), j, nil
@@ -217,7 +217,7 @@ func lexValue(q string, i int, inList bool) (string, int, *FilterError) {
 		return "", 0, &FilterError{i, `unterminated quote; close it with " (write \" for a quote inside)`}
 	}
 	j := i
-	for j < len(q) && !isSpace(q[j]) && !(inList && q[j] == ',') {
+	for j < len(q) && !isQuerySpace(q[j]) && !(inList && q[j] == ',') {
 		j++
 	}
 	return q[i:j], j, nil
@@ -667,7 +667,7 @@ func SetTerm(query, key, value string) string {
 	}
 	var parts []string
 	placed := repl == ""
-	for i := skipSpace(query, 0); i < len(query); i = skipSpace(query, i) {
+	for i := skipQuerySpace(query, 0); i < len(query); i = skipQuerySpace(query, i) {
 		tok, next, err := lex(query, i)
 		if err != nil {
 			parts = append(parts, strings.TrimRight(query[i:], " \t\n\r\v\f"))
