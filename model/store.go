@@ -129,9 +129,12 @@ func NewStore() *Store {
 // Add adds a page of events, skipping those whose eventID the store already
 // holds (events without an ID are always added), and returns how many it
 // added. An event's raw record is kept as its inline Raw bytes (copied) or
-// else as its Blob location. Pages may arrive in any order; the common case, a page older than
-// everything held, costs only the page itself. The store holds at most 4 GiB
-// of distinct strings and 2^32-1 events; beyond that Add adds nothing.
+// else as its Blob location. Pages may arrive in any order; the common case,
+// a page older than everything held, costs only the page itself.
+//
+// The store holds at most 4 GiB of distinct strings and 16,777,215 distinct
+// values per field (so as many events with an ID) and 2^32-1 events; once
+// full, Add adds nothing more.
 func (s *Store) Add(events []Event) (added int) {
 	first := s.n
 	for i := range events {
