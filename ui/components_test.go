@@ -146,3 +146,20 @@ func TestLineInput(t *testing.T) {
 		t.Errorf("long value drawn %d cells wide, cursor at %d", w, x)
 	}
 }
+
+func TestPickerSearchPrefersTypedText(t *testing.T) {
+	var p picker
+	p.setSize(80, 10)
+	items := []pickItem{{label: "ci-runner/session-2157"}, {label: "bob"}, {label: "AWSReservedSSO_Admin_abc/erin@example.com"}}
+	p.open(pickUser, "Users", items, true, "")
+	p.input.set("erin")
+	p.refilter()
+	if len(p.shown) != 2 || items[p.shown[0]].label != items[2].label || items[p.shown[1]].label != items[0].label {
+		t.Errorf("search erin shows %v, want erin's entry first, then the fuzzy match", p.shown)
+	}
+	p.input.set("zzz")
+	p.refilter()
+	if _, ok := p.chosen(); ok || len(p.shown) != 0 {
+		t.Errorf("search zzz shows %v", p.shown)
+	}
+}

@@ -1,7 +1,7 @@
 package ui
 
 import (
-	"bytes"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +12,44 @@ import (
 	"github.com/lazytrail/lazytrail/source/archive"
 )
 
+// snapshot is what TestFlow watches of the model while the program runs.
+type snapshot struct {
+	mode  mode
+	state loadState
+	query string
+	shown int
+}
+
+// probe wraps the model and publishes a snapshot after every update, so the
+// test can wait on the model's state rather than on the renderer's output,
+// which only redraws the cells that changed.
+type probe struct {
+	*Model
+	last atomic.Pointer[snapshot]
+}
+
+func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	_, cmd := p.Model.Update(msg)
+	s := snapshot{mode: p.mode, state: p.load.state, query: p.query}
+	if p.sel != nil {
+		s.shown = p.sel.Len()
+	}
+	p.last.Store(&s)
+	return p, cmd
+}
+
+func (p *probe) waitFor(t *testing.T, what string, cond func(snapshot) bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if s := p.last.Load(); s != nil && cond(*s) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s; last state %+v", what, p.last.Load())
+}
+
 // TestFlow drives the real program over the archive fixture: load it,
 // filter by user, open an event's detail, go back and quit.
 func TestFlow(t *testing.T) {
@@ -19,30 +57,26 @@ func TestFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tm := teatest.NewTestModel(t, New(src, Options{}),
+	p := &probe{Model: New(src, Options{})}
+	tm := teatest.NewTestModel(t, p,
 		teatest.WithInitialTermSize(100, 30),
 		teatest.WithProgramOptions(tea.WithColorProfile(colorprofile.Ascii)))
-	waitFor := func(what string) {
-		t.Helper()
-		teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-			teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(20*time.Millisecond))
-	}
-	waitFor("5 damaged")
+	p.waitFor(t, "the load", func(s snapshot) bool { return s.state == loadDone })
+	total := p.store.Len()
 	tm.Type("/user:alice")
-	waitFor("user:alice")
+	p.waitFor(t, "the filter", func(s snapshot) bool { return s.query == "user:alice" && s.shown < total })
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEnter})
-	waitFor("Event ID")
+	p.waitFor(t, "the detail pane", func(s snapshot) bool { return s.mode == modeDetail })
 	tm.Send(tea.KeyPressMsg{Code: tea.KeyEscape})
+	p.waitFor(t, "the table", func(s snapshot) bool { return s.mode == modeNormal })
 	tm.Type("q")
 
-	m, ok := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*Model)
+	fm, ok := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(*probe)
 	if !ok {
-		t.Fatal("final model is not a *Model")
+		t.Fatal("final model is not the probe")
 	}
-	if m.load.state != loadDone {
-		t.Errorf("load state %v: %v", m.load.state, m.load.err)
-	}
+	m := fm.Model
 	if m.query != "user:alice" || m.mode != modeNormal {
 		t.Errorf("final query %q, mode %v", m.query, m.mode)
 	}

@@ -632,7 +632,7 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (m *Model) problemsKey(msg tea.KeyPressMsg) tea.Cmd {
-	page := max(m.height-2, 1)
+	page := m.problemsPage()
 	move := func(d int) {
 		m.probsOff = min(max(m.probsOff+d, 0), max(len(m.problems)-page, 0))
 	}
@@ -748,7 +748,7 @@ func (m *Model) detailView() string {
 }
 
 func (m *Model) problemsView() string {
-	page := max(m.height-2, 1)
+	page := m.problemsPage()
 	lines := []string{m.styles.Title.Render(fmt.Sprintf("Damaged files (%d)", len(m.problems)))}
 	if len(m.problems) == 0 {
 		lines = append(lines, m.styles.Muted.Render("none: every file read so far was readable"))
@@ -759,10 +759,18 @@ func (m *Model) problemsView() string {
 		if p.Err != nil {
 			reason = p.Err.Error()
 		}
-		lines = append(lines, clip(m.styles.Warn.Render(Sanitize(p.Where))+"  "+Sanitize(reason), m.width))
+		// Long paths keep their end, where the file name is.
+		where := Sanitize(p.Where)
+		if cellWidth(where) > m.width {
+			where = ansi.TruncateLeft(where, cellWidth(where)-m.width+1, "…")
+		}
+		lines = append(lines, m.styles.Warn.Render(where), "  "+clip(Sanitize(reason), m.width-2))
 	}
 	return fillLines(strings.Join(lines, "\n"), m.height-1)
 }
+
+// problemsPage is how many damaged files fit on the screen, two lines each.
+func (m *Model) problemsPage() int { return max((m.height-2)/2, 1) }
 
 // statusView renders the status bar: the source, the state of the read,
 // damaged files, extra status, a flash message and the help key.

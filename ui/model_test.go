@@ -413,7 +413,7 @@ func TestProblemsListed(t *testing.T) {
 	}
 	press(t, m, "!")
 	f := frame(m)
-	for _, want := range []string{"Damaged files (2)", "logs/a.json.gz  gzip: invalid header", `logs/b\x1b[2J.json.gz  no Records key`} {
+	for _, want := range []string{"Damaged files (2)", "logs/a.json.gz\n  gzip: invalid header", "logs/b\\x1b[2J.json.gz\n  no Records key"} {
 		if !strings.Contains(f, want) {
 			t.Errorf("problems list lacks %q:\n%s", want, f)
 		}

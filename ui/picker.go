@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/sahilm/fuzzy"
@@ -63,8 +64,19 @@ func (p *picker) refilter() {
 			p.shown = append(p.shown, i)
 		}
 	} else {
+		// Items holding the text as typed come first, in list order; then
+		// the other fuzzy matches, best first.
+		lq := strings.ToLower(q)
+		for i, it := range p.items {
+			if strings.Contains(strings.ToLower(it.label), lq) {
+				p.shown = append(p.shown, i)
+			}
+		}
+		exact := len(p.shown)
 		for _, m := range fuzzy.FindFrom(q, p.items) {
-			p.shown = append(p.shown, m.Index)
+			if !slices.Contains(p.shown[:exact], m.Index) {
+				p.shown = append(p.shown, m.Index)
+			}
 		}
 	}
 	p.cursor = 0
