@@ -73,7 +73,7 @@ func awsCLISeconds(b *testing.B, endpoint string) float64 {
 	q := seededQuery()
 	cmd := exec.Command(aws, "cloudtrail", "lookup-events", "--region", "us-east-1", "--endpoint-url", endpoint,
 		"--start-time", strconv.FormatInt(q.Start.Unix(), 10), "--end-time", strconv.FormatInt(q.End.Unix(), 10),
-		"--output", "json", "--no-cli-pager")
+		"--output", "json")
 	cmd.Env = append(os.Environ(), "AWS_PAGER=")
 	cmd.Stderr = os.Stderr
 	start := time.Now()

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 
 	"github.com/lazytrail/lazytrail/source"
@@ -134,6 +135,9 @@ func New(ctx context.Context, c Config) (*Source, error) {
 func loadConfig(ctx context.Context, c Config) (aws.Config, environment, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(newRetryer(c.Rate)),
+		// The SDK logs warnings to stderr, which would tear a TUI frame;
+		// failures reach the user as errors instead.
+		config.WithLogger(logging.Nop{}),
 		config.WithAPIOptions([]func(*smithymiddleware.Stack) error{readOnly}),
 	}
 	if c.Profile != "" {
