@@ -55,7 +55,8 @@ func Decode(name string, data []byte, blob model.Blob) ([]model.Event, []Problem
 // with a nil blob their Raw aliases data. Records that had to be unescaped
 // (lookup-events and CloudWatch Logs messages) always own a fresh Raw.
 func (d *Decoder) Decode(name string, data []byte, blob model.Blob) ([]model.Event, []Problem) {
-	b := body{dec: d, name: name, data: data, blob: blob}
+	// Delivery files hold records of about 1 KB: size the result once.
+	b := body{dec: d, name: name, data: data, blob: blob, events: make([]model.Event, 0, min(len(data)/700+1, 1<<14))}
 	b.decode()
 	if b.dropped > 0 {
 		b.problems = append(b.problems, Problem{Where: name, Err: fmt.Errorf("%d more damaged records not listed", b.dropped)})
@@ -364,12 +365,23 @@ func (b *body) array(pos int, each func(span)) (int, error) {
 		if i >= len(data) {
 			return 0, errors.New("unexpected end of list (file truncated?)")
 		}
-		v, vt, end, err := jsonparser.Get(data[i:])
-		if err != nil {
-			return 0, fmt.Errorf("record %d at byte %d: %w", b.index, i, err)
+		if data[i] == '{' {
+			// The common case, a record: find its end in a quick pass
+			// (the parser checks the rest).
+			end := objectEnd(data[i:])
+			if end < 0 {
+				return 0, fmt.Errorf("record %d at byte %d: unterminated object (file truncated?)", b.index, i)
+			}
+			each(span{start: i, end: i + end, vt: jsonparser.Object})
+			i = skipSpace(data, i+end)
+		} else {
+			v, vt, end, err := jsonparser.Get(data[i:])
+			if err != nil {
+				return 0, fmt.Errorf("record %d at byte %d: %w", b.index, i, err)
+			}
+			each(valueSpan(i, v, vt, end))
+			i = skipSpace(data, i+end)
 		}
-		each(valueSpan(i, v, vt, end))
-		i = skipSpace(data, i+end)
 		if i >= len(data) {
 			return 0, errors.New("unexpected end of list (file truncated?)")
 		}
@@ -381,6 +393,46 @@ func (b *body) array(pos int, each func(span)) (int, error) {
 		}
 		i = skipSpace(data, i+1)
 	}
+}
+
+// objectEnd returns the length of the object at the start of data (which
+// starts with '{'), or -1 when it does not end. It only matches brackets and
+// skips strings, jumping from quote to quote (the parser checks the rest).
+func objectEnd(data []byte) int {
+	depth := 0
+	for i := 0; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			j := i + 1
+			for {
+				k := bytes.IndexByte(data[j:], '"')
+				if k < 0 {
+					return -1
+				}
+				j += k
+				n := 0 // backslashes before the quote
+				for p := j - 1; p > i && data[p] == '\\'; p-- {
+					n++
+				}
+				if n%2 == 0 {
+					break
+				}
+				j++
+			}
+			i = j
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				if data[i] != '}' {
+					return -1
+				}
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 // valueSpan locates v, which jsonparser.Get found in data[at:] and which

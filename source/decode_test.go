@@ -45,6 +45,7 @@ func TestDecodeShapes(t *testing.T) {
 		{"records indented", "{\n  \"Records\": [\n    " + r1 + ",\n    " + r2 + "\n  ]\n}\n", []string{"id-1", "id-2"}, false},
 		{"records after other keys", `{"x":{"Records":1},"Records":[` + r1 + `]}`, []string{"id-1"}, false},
 		{"empty records", `{"Records":[]}`, nil, false},
+		{"brackets and quotes in strings", `{"Records":[{"eventTime":"2026-11-19T10:00:00Z","eventName":"A","eventID":"id-1","userAgent":"\\\"}]{[\\","x":["}"]},` + r2 + `]}`, []string{"id-1", "id-2"}, false},
 		{"byte order mark", "\xef\xbb\xbf" + `{"Records":[` + r1 + `]}`, []string{"id-1"}, false},
 		{"json lines", r1 + "\n" + r2 + "\r\n" + r3 + "\n", []string{"id-1", "id-2", "id-3"}, false},
 		{"single record", r1, []string{"id-1"}, false},
@@ -247,4 +248,43 @@ func TestDecodeOffsetsAreExact(t *testing.T) {
 		t.Errorf("range gives %q", got)
 	}
 	var _ model.Blob = memBlob{}
+}
+
+// benchBody returns a delivery file body of n records shaped like
+// gen_archive.py's (about 1 KB each).
+func benchBody(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`{"Records":[`)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"eventVersion":"1.10","userIdentity":{"type":"AssumedRole","accountId":"123456789012","principalId":"AROAEXAMPLE:session-%d",`+
+			`"arn":"arn:aws:sts::123456789012:assumed-role/deploy-bot/session-%d","accessKeyId":"ASIA%016d","sessionContext":{"sessionIssuer":{"type":"Role",`+
+			`"principalId":"AROAEXAMPLE","arn":"arn:aws:iam::123456789012:role/deploy-bot","accountId":"123456789012","userName":"deploy-bot"},`+
+			`"attributes":{"creationDate":"2024-05-31T04:42:22Z","mfaAuthenticated":"false"}}},"eventTime":"2026-11-19T10:%02d:%02dZ",`+
+			`"eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.%d",`+
+			`"userAgent":"aws-cli/2.15.30 Python/3.11.8 Linux/6.1.0 exe/x86_64.debian.12 prompt/off command/ec2.run-instances",`+
+			`"requestParameters":{"instancesSet":{"items":[{"imageId":"ami-0abcdef1234567890","minCount":1,"maxCount":1}]},"instanceType":"t3.micro"},`+
+			`"responseElements":{"requestId":"5f1c6a3e-1d2b-4c3a-9e8f-%012d"},"requestID":"7a2b1c3d-4e5f-6a7b-8c9d-%012d","eventID":"0e1d2c3b-4a59-6877-8695-%012d",`+
+			`"readOnly":false,"resources":[{"ARN":"arn:aws:ec2:us-east-1:123456789012:instance/i-%017d","accountId":"123456789012","type":"AWS::EC2::Instance"}],`+
+			`"eventType":"AwsApiCall","managementEvent":true,"recipientAccountId":"123456789012","eventCategory":"Management",`+
+			`"tlsDetails":{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":"ec2.us-east-1.amazonaws.com"}}`,
+			i, i, i, i/60%60, i%60, i%250+1, i, i, i, i)
+	}
+	b.WriteString(`]}`)
+	return b.Bytes()
+}
+
+func BenchmarkDecode(b *testing.B) {
+	data := benchBody(300)
+	dec := source.NewDecoder()
+	blob := memBlob{data}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if events, problems := dec.Decode("bench", data, blob); len(events) != 300 || len(problems) != 0 {
+			b.Fatalf("%d events, problems %v", len(events), problems)
+		}
+	}
 }

@@ -109,6 +109,10 @@ func (c *cursor) Next(ctx context.Context) (source.Page, error) {
 	}
 	page := c.carry
 	c.carry = source.Page{}
+	if page.Events == nil {
+		// A page is usually full: spare the copies of growing it.
+		page.Events = make([]model.Event, 0, c.maxPage+c.maxPage/8)
+	}
 	c.start()
 	timer := time.NewTimer(pageWait)
 	defer timer.Stop()
