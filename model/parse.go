@@ -2,6 +2,7 @@ package model
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strconv"
@@ -167,8 +168,9 @@ const keptBuffer = 64 << 10
 // jsonValue is one value found in a record: raw bytes (a string's without
 // its quotes, still escaped) and its JSON type.
 type jsonValue struct {
-	b []byte
-	t jsonparser.ValueType
+	b       []byte
+	t       jsonparser.ValueType
+	escaped bool // a string holding backslash escapes
 }
 
 // Parser parses CloudTrail records into Events. It shares the strings of
@@ -210,32 +212,54 @@ func ParseRecord(raw []byte) (Event, error) {
 // records that went through a log shipper, @timestamp. Insights records take
 // their name and source from insightDetails. When a key appears twice, the
 // last occurrence counts, as with encoding/json. The error is a *ParseError.
+//
+// The record is read in one pass that picks out the fields as it goes (see
+// jsonText); only strings holding escapes are copied to be unescaped.
 func (p *Parser) Parse(raw []byte) (Event, error) {
-	if err := checkObject(raw); err != nil {
-		return Event{}, &ParseError{Err: err, Detail: excerpt(raw)}
+	d := jsonText(raw)
+	start := d.space(0)
+	if start == len(raw) || raw[start] != '{' {
+		return Event{}, &ParseError{Err: notObject(d, start), Detail: excerpt(raw)}
 	}
-	var v [fieldCount]jsonValue
-	err := jsonparser.ObjectEach(raw, func(key, b []byte, t jsonparser.ValueType, _ int) error {
-		if i := topLevelField(key); i >= 0 {
-			v[i] = jsonValue{b, t}
-		}
-		return nil
-	})
-	if err == nil && v[fIdentity].t == jsonparser.Object {
-		err = jsonparser.ObjectEach(v[fIdentity].b, func(key, b []byte, t jsonparser.ValueType, _ int) error {
-			if i := identityField(key); i >= 0 {
-				v[i] = jsonValue{b, t}
-			}
-			return nil
-		})
-	}
-	if err != nil {
-		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: err.Error()}
-	}
-
 	p.arena, p.unescape = trimBuffer(p.arena), trimBuffer(p.unescape)
 	p.res = p.res[:0]
 	p.badText = false
+	var v [fieldCount]jsonValue
+	end := d.members(start, func(key []byte, i int) int {
+		f := topLevelField(key)
+		switch {
+		case f == fIdentity && raw[i] == '{':
+			end := d.members(i, func(key []byte, i int) int {
+				if f := identityField(key); f >= 0 {
+					v[f], i = d.value(i)
+					return i
+				}
+				return d.skip(i)
+			})
+			if end > 0 {
+				v[fIdentity] = jsonValue{b: raw[i:end], t: jsonparser.Object}
+			}
+			return end
+		case f == fResources && raw[i] == '[':
+			p.res = p.res[:0]
+			end := p.readResources(d, i)
+			if end > 0 {
+				v[fResources] = jsonValue{b: raw[i:end], t: jsonparser.Array}
+			}
+			return end
+		case f >= 0:
+			v[f], i = d.value(i)
+			return i
+		}
+		return d.skip(i)
+	})
+	if end < 0 {
+		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "malformed near byte " + strconv.Itoa(-end-1)}
+	}
+	if end = d.space(end); end != len(raw) {
+		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "data after the object at byte " + strconv.Itoa(end)}
+	}
+
 	e := Event{Raw: raw}
 	id := p.span(v[fEventID])
 	e.Type = p.str(v[fEventType])
@@ -282,9 +306,6 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 	sourceIP := p.span(v[fSourceIP])
 	message := p.span(v[fErrorMessage])
 	key := p.span(v[fAccessKeyID])
-	if r := v[fResources]; r.t == jsonparser.Array {
-		p.readResources(r.b)
-	}
 
 	if p.badText {
 		return Event{}, p.fail(ErrInvalidJSON, id, "")
@@ -312,22 +333,13 @@ func trimBuffer(b []byte) []byte {
 	return b[:0]
 }
 
-// checkObject reports whether raw looks like one whole JSON object: it must
-// start with '{' and end with '}'. ObjectEach then finds what is malformed
-// inside; values the parser does not read are checked for structure only.
-func checkObject(raw []byte) error {
-	b := bytes.TrimSpace(raw)
-	switch {
-	case len(b) == 0:
-		return ErrInvalidJSON
-	case b[0] == '{':
-		if b[len(b)-1] != '}' {
-			return ErrInvalidJSON
+// notObject says what d, which does not start with '{' at i, is: another
+// JSON value, or not JSON at all.
+func notObject(d jsonText, i int) error {
+	if i < len(d) {
+		if _, end := d.value(i); end > 0 && d.space(end) == len(d) {
+			return ErrNotObject
 		}
-		return nil
-	case b[0] == '[' || b[0] == '"' || b[0] == '-' || (b[0] >= '0' && b[0] <= '9') ||
-		bytes.Equal(b, []byte("true")) || bytes.Equal(b, []byte("false")) || bytes.Equal(b, []byte("null")):
-		return ErrNotObject
 	}
 	return ErrInvalidJSON
 }
@@ -339,7 +351,7 @@ func checkObject(raw []byte) error {
 func (p *Parser) text(v jsonValue) []byte {
 	switch v.t {
 	case jsonparser.String:
-		if bytes.IndexByte(v.b, '\\') < 0 {
+		if !v.escaped {
 			return v.b
 		}
 		out, err := jsonparser.Unescape(v.b, p.unescape[:cap(p.unescape)])
@@ -398,38 +410,50 @@ func (p *Parser) fail(reason error, id span, detail string) error {
 	return &ParseError{Err: reason, EventID: string(p.arena[id.start:id.end]), Detail: detail}
 }
 
-// readResources collects the ARN and type of each object in a resources list.
-func (p *Parser) readResources(list []byte) {
-	jsonparser.ArrayEach(list, func(elem []byte, t jsonparser.ValueType, _ int, err error) {
-		if err != nil || t != jsonparser.Object {
-			return
+// readResources collects into p.res the ARN and type of each object in the
+// resources list at d[i] == '['. It returns the index past the list, or a
+// negative value when it is malformed.
+func (p *Parser) readResources(d jsonText, i int) int {
+	return d.elements(i, func(i int) int {
+		if d[i] != '{' {
+			return d.skip(i)
 		}
 		var arn, typ jsonValue
-		jsonparser.ObjectEach(elem, func(k, b []byte, t jsonparser.ValueType, _ int) error {
-			switch string(k) {
+		end := d.members(i, func(key []byte, i int) int {
+			switch string(key) {
 			case "ARN", "arn":
-				arn = jsonValue{b, t}
+				arn, i = d.value(i)
 			case "type":
-				typ = jsonValue{b, t}
+				typ, i = d.value(i)
+			default:
+				i = d.skip(i)
 			}
-			return nil
+			return i
 		})
-		if arn.t != jsonparser.NotExist || typ.t != jsonparser.NotExist {
+		if end > 0 && (arn.t != jsonparser.NotExist || typ.t != jsonparser.NotExist) {
 			p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
 		}
+		return end
 	})
 }
 
 // member returns the value of key in a JSON object (its last one when the
-// key repeats); its type is NotExist when there is none.
-func member(obj []byte, key string) jsonValue {
+// key repeats); its type is NotExist when there is none or obj is malformed.
+func member(obj jsonText, key string) jsonValue {
 	var v jsonValue
-	jsonparser.ObjectEach(obj, func(k, b []byte, t jsonparser.ValueType, _ int) error {
-		if string(k) == key {
-			v = jsonValue{b, t}
+	if len(obj) == 0 || obj[0] != '{' {
+		return v
+	}
+	end := obj.members(0, func(k []byte, i int) int {
+		if string(k) != key {
+			return obj.skip(i)
 		}
-		return nil
+		v, i = obj.value(i)
+		return i
 	})
+	if end < 0 {
+		return jsonValue{}
+	}
 	return v
 }
 
@@ -482,7 +506,7 @@ func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 // outlive whoOf, whose result is copied by share. Escaped values, which are
 // rare, are copied because p.unescape is reused.
 func (p *Parser) view(v jsonValue) string {
-	if v.t == jsonparser.String && bytes.IndexByte(v.b, '\\') >= 0 {
+	if v.escaped {
 		return string(p.text(v))
 	}
 	b := p.text(v)
@@ -501,6 +525,236 @@ func readOnlyOf(v jsonValue) ReadOnly {
 		return ReadOnlyFalse
 	}
 	return ReadOnlyUnknown
+}
+
+// The scanner below walks JSON text in one pass, without allocating. Its
+// methods take the index where a value starts (not a space) and return the
+// index just past it, or a negative number, malformed(i), naming the byte i
+// where the text is not JSON. Values the parser does not read are checked
+// for balanced brackets and terminated strings only.
+
+// jsonText is JSON text being scanned.
+type jsonText []byte
+
+// malformed returns the result that names byte i as malformed.
+func (jsonText) malformed(i int) int { return -(i + 1) }
+
+// space returns the index of the first byte at or after i that is not
+// JSON white space.
+func (d jsonText) space(i int) int {
+	for i < len(d) {
+		switch d[i] {
+		case ' ', '\t', '\n', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// Masks for testing eight bytes at once for a quote or a backslash.
+const (
+	swarLow  = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+)
+
+// stringEnd returns the index just past the closing quote of the string
+// whose content starts at d[i], and whether the string holds escapes.
+func (d jsonText) stringEnd(i int) (int, bool) {
+	escaped := false
+	for i < len(d) {
+		// Skip eight bytes at a time while none is a quote or a backslash.
+		for i+8 <= len(d) {
+			w := binary.LittleEndian.Uint64(d[i:])
+			q, b := w^(swarLow*'"'), w^(swarLow*'\\')
+			if ((q-swarLow)&^q|(b-swarLow)&^b)&swarHigh != 0 {
+				break
+			}
+			i += 8
+		}
+		for ; i < len(d); i++ {
+			if c := d[i]; c == '"' {
+				return i + 1, escaped
+			} else if c == '\\' {
+				escaped = true
+				i += 2
+				break
+			}
+		}
+	}
+	return d.malformed(len(d)), escaped
+}
+
+// value reads the value starting at d[i]. A string's bytes are its
+// content without the quotes; other values' bytes are their whole text.
+func (d jsonText) value(i int) (jsonValue, int) {
+	if i >= len(d) {
+		return jsonValue{}, d.malformed(i)
+	}
+	var t jsonparser.ValueType
+	end := d.malformed(i)
+	switch c := d[i]; {
+	case c == '"':
+		end, escaped := d.stringEnd(i + 1)
+		if end < 0 {
+			return jsonValue{}, end
+		}
+		return jsonValue{b: d[i+1 : end-1], t: jsonparser.String, escaped: escaped}, end
+	case c == '{':
+		t, end = jsonparser.Object, d.container(i)
+	case c == '[':
+		t, end = jsonparser.Array, d.container(i)
+	case c == 't':
+		t, end = jsonparser.Boolean, d.literal(i, "true")
+	case c == 'f':
+		t, end = jsonparser.Boolean, d.literal(i, "false")
+	case c == 'n':
+		t, end = jsonparser.Null, d.literal(i, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		t, end = jsonparser.Number, d.number(i)
+	}
+	if end < 0 {
+		return jsonValue{}, end
+	}
+	return jsonValue{b: d[i:end], t: t}, end
+}
+
+// skip returns the index just past the value starting at d[i].
+func (d jsonText) skip(i int) int {
+	if i < len(d) {
+		switch d[i] {
+		case '"':
+			end, _ := d.stringEnd(i + 1)
+			return end
+		case '{', '[':
+			return d.container(i)
+		}
+	}
+	_, end := d.value(i)
+	return end
+}
+
+// container returns the index just past the object or array starting
+// at d[i], counting brackets outside strings.
+func (d jsonText) container(i int) int {
+	depth := 0
+	for ; i < len(d); i++ {
+		switch d[i] {
+		case '"':
+			end, _ := d.stringEnd(i + 1)
+			if end < 0 {
+				return end
+			}
+			i = end - 1
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return d.malformed(len(d))
+}
+
+// literal returns the index just past lit, which must start at d[i].
+func (d jsonText) literal(i int, lit string) int {
+	if len(d)-i >= len(lit) && string(d[i:i+len(lit)]) == lit {
+		return i + len(lit)
+	}
+	return d.malformed(i)
+}
+
+// number returns the index just past the number starting at d[i]. It
+// accepts the characters of JSON numbers without checking their order.
+func (d jsonText) number(i int) int {
+	for i < len(d) {
+		switch c := d[i]; {
+		case c >= '0' && c <= '9', c == '-', c == '+', c == '.', c == 'e', c == 'E':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// members walks the object starting at d[i] == '{'. For each member it
+// calls f with the unescaped key and the index where the value starts; f
+// returns the index just past the value. members returns the index just
+// past the object.
+func (d jsonText) members(i int, f func(key []byte, i int) int) int {
+	i = d.space(i + 1)
+	if i < len(d) && d[i] == '}' {
+		return i + 1
+	}
+	for i < len(d) {
+		if d[i] != '"' {
+			return d.malformed(i)
+		}
+		end, escaped := d.stringEnd(i + 1)
+		if end < 0 {
+			return end
+		}
+		key := d[i+1 : end-1]
+		if escaped {
+			var err error
+			if key, err = jsonparser.Unescape(key, nil); err != nil {
+				return d.malformed(i)
+			}
+		}
+		i = d.space(end)
+		if i >= len(d) || d[i] != ':' {
+			return d.malformed(i)
+		}
+		if i = d.space(i + 1); i >= len(d) {
+			return d.malformed(i)
+		}
+		if i = f(key, i); i < 0 {
+			return i
+		}
+		if i = d.space(i); i >= len(d) {
+			return d.malformed(i)
+		}
+		switch d[i] {
+		case ',':
+			i = d.space(i + 1)
+		case '}':
+			return i + 1
+		default:
+			return d.malformed(i)
+		}
+	}
+	return d.malformed(i)
+}
+
+// elements walks the array starting at d[i] == '[', calling f with the
+// index where each element starts; f returns the index just past it.
+// elements returns the index just past the array.
+func (d jsonText) elements(i int, f func(i int) int) int {
+	i = d.space(i + 1)
+	if i < len(d) && d[i] == ']' {
+		return i + 1
+	}
+	for i < len(d) {
+		if i = f(i); i < 0 {
+			return i
+		}
+		if i = d.space(i); i >= len(d) {
+			return d.malformed(i)
+		}
+		switch d[i] {
+		case ',':
+			i = d.space(i + 1)
+		case ']':
+			return i + 1
+		default:
+			return d.malformed(i)
+		}
+	}
+	return d.malformed(i)
 }
 
 // parseTime parses an RFC 3339 time into UTC. The common CloudTrail forms

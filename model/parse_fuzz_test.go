@@ -2,18 +2,22 @@ package model
 
 import (
 	"bytes"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzParseRecord checks that no input makes the parser panic, and that
 // what it accepts is a usable event: a UTC time, a name unless it is an
 // Insights record, a caller, and Raw being the input itself. A reused Parser
-// must agree with a fresh one.
+// must agree with a fresh one, and with encoding/json: valid JSON objects are
+// never rejected as invalid, and top-level strings read the same.
 func FuzzParseRecord(f *testing.F) {
 	entries, err := os.ReadDir(recordsDir)
 	if err != nil {
@@ -57,11 +61,25 @@ func FuzzParseRecord(f *testing.F) {
 		if (err == nil) != (freshErr == nil) {
 			t.Fatalf("reused parser says %v, fresh one %v", err, freshErr)
 		}
+		var fields map[string]json.RawMessage
+		isObject := json.Valid(raw) && json.Unmarshal(raw, &fields) == nil && fields != nil
 		if err != nil {
 			if e.Time != (time.Time{}) || e.Raw != nil {
 				t.Errorf("failed parse returned a non-empty event: %+v", e)
 			}
+			if isObject && (errors.Is(err, ErrInvalidJSON) || errors.Is(err, ErrNotObject)) {
+				t.Errorf("valid JSON object rejected: %v", err)
+			}
 			return
+		}
+		if isObject && utf8.Valid(raw) {
+			for key, got := range map[string]string{"eventName": e.Name, "eventSource": e.Source, "awsRegion": e.Region,
+				"userAgent": e.UserAgent, "errorCode": e.ErrorCode, "errorMessage": e.ErrorMessage, "eventID": e.ID} {
+				var want string
+				if json.Unmarshal(fields[key], &want) == nil && want != "" && got != want {
+					t.Errorf("%s = %q, encoding/json reads %q", key, got, want)
+				}
+			}
 		}
 		if e.Time.IsZero() || e.Time.Location() != time.UTC {
 			t.Errorf("Time = %v, want a non-zero UTC time", e.Time)
