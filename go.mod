@@ -1,6 +1,7 @@
 module github.com/lazytrail/lazytrail
 
-go 1.26
+go 1.26.0
+
 require (
 	charm.land/bubbles/v2 v2.2.1
 	charm.land/bubbletea/v2 v2.0.10
@@ -50,4 +51,9 @@ require (
 	golang.org/x/sync v0.22.0
 	golang.org/x/sys v0.47.0
 	golang.org/x/tools v0.35.0
+)
+
+require (
+	go.etcd.io/bbolt v1.3.11
+	gopkg.in/mgo.v2 v2.0.0-20180705113604-9856a29383ce // indirect
 )

@@ -194,6 +194,14 @@ type ec2Service struct {
 	nextIP    map[ec2Scope]int
 }
 
+// newEC2Service returns the EC2 service of s, recording through s.Record.
+func newEC2Service(s *Server) *ec2Service { return newEC2(s.Record) }
+
+// serveEC2 answers one EC2 Query request.
+func (s *Server) serveEC2(w http.ResponseWriter, req *Request) {
+	s.services.ec2.serve(w, req)
+}
+
 func newEC2(record func(Call)) *ec2Service {
 	return &ec2Service{
 		record:    record,
