@@ -141,8 +141,10 @@ func (s *Server) deliver(now time.Time, forceDigest bool) {
 		t.pending = nil
 		end := now.Truncate(time.Second)
 		due := forceDigest || now.Sub(t.DigestStart) >= s.cfg.DigestInterval
-		j.digest = t.Validation && due && end.After(t.DigestStart.Truncate(time.Second)) &&
-			(t.Logging || hasLogFiles(t))
+		// Digest keys are named by their end second: a period must end in a
+		// later second than the previous digest.
+		fresh := t.LatestDigest.IsZero() || end.After(t.DigestStart.Truncate(time.Second))
+		j.digest = t.Validation && due && fresh && (t.Logging || hasLogFiles(t))
 		if len(j.pending) == 0 && !j.digest {
 			continue
 		}

@@ -1,0 +1,203 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+)
+
+func newServer(t testing.TB, cfg Config) *Server {
+	t.Helper()
+	if cfg.Logf == nil {
+		cfg.Logf = t.Logf
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func TestSeedIsDeterministicAndRealistic(t *testing.T) {
+	clock := func() time.Time { return testNow }
+	a := newServer(t, Config{Seed: 42, HistoryDays: 5, Now: clock}).history.all()
+	b := newServer(t, Config{Seed: 42, HistoryDays: 5, Now: clock}).history.all()
+	c := newServer(t, Config{Seed: 43, HistoryDays: 5, Now: clock}).history.all()
+	if len(a) != len(b) {
+		t.Fatalf("same seed, %d and %d events", len(a), len(b))
+	}
+	for i := range a {
+		if !bytes.Equal(a[i], b[i]) {
+			t.Fatalf("same seed, event %d differs:\n%s\n%s", i, a[i], b[i])
+		}
+	}
+	if len(a) == len(c) && bytes.Equal(a[0], c[0]) {
+		t.Fatal("another seed gave the same history")
+	}
+	users, sources, regions := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	failed, logins, rootLogins := 0, 0, 0
+	for _, raw := range a {
+		var r struct {
+			EventTime    time.Time      `json:"eventTime"`
+			EventSource  string         `json:"eventSource"`
+			EventName    string         `json:"eventName"`
+			EventType    string         `json:"eventType"`
+			AwsRegion    string         `json:"awsRegion"`
+			ErrorMessage string         `json:"errorMessage"`
+			UserIdentity map[string]any `json:"userIdentity"`
+		}
+		if err := json.Unmarshal(raw, &r); err != nil {
+			t.Fatalf("seeded record is not JSON: %v\n%s", err, raw)
+		}
+		if r.EventTime.After(testNow) || r.EventTime.Before(testNow.Add(-5*24*time.Hour)) {
+			t.Fatalf("event at %v is outside the seeded days", r.EventTime)
+		}
+		users[usernameOf(r.UserIdentity)+"/"+r.UserIdentity["type"].(string)] = true
+		sources[r.EventSource] = true
+		regions[r.AwsRegion] = true
+		if r.ErrorMessage != "" {
+			failed++
+		}
+		if r.EventName == "ConsoleLogin" && r.EventType == "AwsConsoleSignIn" {
+			logins++
+			if r.UserIdentity["type"] == "Root" {
+				rootLogins++
+			}
+		}
+	}
+	rate := float64(failed) / float64(len(a))
+	if rate < 0.04 || rate > 0.09 {
+		t.Errorf("error rate %.3f, want about 6%%", rate)
+	}
+	if len(users) < 6 || len(sources) < 10 || len(regions) < 4 {
+		t.Errorf("%d identities, %d services, %d regions: not varied enough", len(users), len(sources), len(regions))
+	}
+	if logins < 10 || rootLogins != 1 {
+		t.Errorf("%d console sign-ins, %d root sign-ins", logins, rootLogins)
+	}
+}
+
+func TestSeedProfileFile(t *testing.T) {
+	s := newServer(t, Config{HistoryDays: 2, SeedProfile: "../../testdata/emulator/profile-small.json", Now: func() time.Time { return testNow }})
+	if got := s.Stats().Events; got != 2*5 {
+		t.Fatalf("%d events, want 10", got)
+	}
+	if _, err := New(Config{HistoryDays: 1, SeedProfile: "../../testdata/emulator/keytable.json"}); err == nil {
+		t.Fatal("a file that is not a profile was accepted")
+	}
+}
+
+func TestHistoryCapDropsOldest(t *testing.T) {
+	s, endpoint := startServer(t, Config{Seed: 5, HistoryDays: 2, HistoryCap: 50, Rate: -1, Now: func() time.Time { return testNow }})
+	st := s.Stats()
+	if st.Events != 50 || st.Dropped != 2*300+2*3+1-50 {
+		t.Fatalf("stats %+v", st)
+	}
+	regions := []string{"us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"}
+	total := 0
+	for _, region := range regions {
+		evs, _ := s.history.lookup(lookupQuery{account: DefaultAccountID, region: region, start: testNow.Add(-lookupWindow), end: testNow, limit: 50})
+		total += len(evs)
+	}
+	if total != 50 {
+		t.Fatalf("the history answers %d events, want the 50 kept", total)
+	}
+	// Recorded calls push out the oldest events; what LookupEvents returns
+	// is never older than what the history keeps.
+	for _, region := range regions {
+		var oldest struct {
+			EventTime time.Time `json:"eventTime"`
+		}
+		json.Unmarshal(s.history.all()[0], &oldest)
+		out, err := ctClient(endpoint, KeyAlice, region).LookupEvents(context.Background(), &cloudtrail.LookupEventsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range out.Events {
+			if e.EventTime.Before(oldest.EventTime) {
+				t.Fatalf("event at %v is older than the oldest kept (%v)", e.EventTime, oldest.EventTime)
+			}
+		}
+	}
+	if st := s.Stats(); st.Events != 50 || st.Dropped != 2*300+2*3+1-50+4 {
+		t.Fatalf("after 4 recorded calls: stats %+v", st)
+	}
+}
+
+func TestPersistenceAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	clock := func() time.Time { return testNow }
+	s1, endpoint := startServer(t, Config{DataDir: dir, Seed: 9, HistoryDays: 1, Rate: -1, Now: clock})
+	ct := ctClient(endpoint, KeyAlice, "us-east-1")
+	ctx := context.Background()
+	if _, err := ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{}); err != nil {
+		t.Fatal(err)
+	}
+	keys1, err := ct.ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{})
+	if err != nil || len(keys1.PublicKeyList) != 1 {
+		t.Fatalf("list public keys: %v %+v", err, keys1)
+	}
+	before := s1.history.all()
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Another seed: the stored history must win over seeding.
+	s2, endpoint2 := startServer(t, Config{DataDir: dir, Seed: 10, HistoryDays: 1, Rate: -1, Now: clock})
+	after := s2.history.all()
+	if len(after) != len(before) {
+		t.Fatalf("%d events after restart, %d before", len(after), len(before))
+	}
+	for i := range before {
+		if !bytes.Equal(before[i], after[i]) {
+			t.Fatalf("event %d changed across the restart", i)
+		}
+	}
+	keys2, err := ctClient(endpoint2, KeyAlice, "us-east-1").ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{})
+	if err != nil || len(keys2.PublicKeyList) != 1 ||
+		*keys2.PublicKeyList[0].Fingerprint != *keys1.PublicKeyList[0].Fingerprint {
+		t.Fatalf("signing key changed across the restart: %v", err)
+	}
+}
+
+func FuzzCloudTrailHandler(f *testing.F) {
+	for _, seed := range []struct{ target, ctype, body string }{
+		{"CloudTrail_20131101.LookupEvents", "application/x-amz-json-1.1", `{"MaxResults":3}`},
+		{"CloudTrail_20131101.LookupEvents", "application/x-amz-json-1.1", `{"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"x"}],"StartTime":1.5e9,"EndTime":1.7e9}`},
+		{"CloudTrail_20131101.LookupEvents", "application/x-amz-json-1.1", `{"NextToken":"abc","EventCategory":"insight"}`},
+		{"CloudTrail_20131101.CreateTrail", "application/x-amz-json-1.1", `{"Name":"t1","S3BucketName":"b"}`},
+		{"CloudTrail_20131101.GetTrailStatus", "application/x-amz-json-1.1", `{"Name":"arn:aws:cloudtrail:us-east-1:123456789012:trail/t1"}`},
+		{"com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.DescribeTrails", "application/x-amz-json-1.1", `{"trailNameList":["a"]}`},
+		{"CloudTrail_20131101.ListPublicKeys", "application/x-amz-json-1.1", `{"StartTime":1e20}`},
+		{"CloudTrail_20131101.StartLogging", "text/plain", `{`},
+	} {
+		f.Add(seed.target, seed.ctype, []byte(seed.body))
+	}
+	s := newServer(f, Config{Rate: -1, HistoryCap: 1000, Logf: func(string, ...any) {}})
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, target, ctype string, body []byte) {
+		r := httptest.NewRequest(http.MethodPost, "/", bytes.NewReader(body))
+		r.Header.Set("Authorization", testAuth)
+		r.Header.Set("X-Amz-Target", target)
+		r.Header.Set("Content-Type", ctype)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != http.StatusOK && w.Code != http.StatusBadRequest {
+			t.Fatalf("status %d for %q %q", w.Code, target, body)
+		}
+		if !json.Valid(w.Body.Bytes()) {
+			t.Fatalf("answer is not JSON: %q", w.Body.String())
+		}
+		if w.Code == http.StatusBadRequest && !strings.Contains(w.Body.String(), `"__type"`) {
+			t.Fatalf("error without __type: %s", w.Body.String())
+		}
+	})
+}
