@@ -272,9 +272,18 @@ func TestTrailOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, op := range []func() error{
-		func() error { _, err := ct.DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String("two")}); return err },
-		func() error { _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("ghost")}); return err },
-		func() error { _, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("ghost")}); return err },
+		func() error {
+			_, err := ct.DeleteTrail(ctx, &cloudtrail.DeleteTrailInput{Name: aws.String("two")})
+			return err
+		},
+		func() error {
+			_, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("ghost")})
+			return err
+		},
+		func() error {
+			_, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("ghost")})
+			return err
+		},
 	} {
 		if code := errorCode(op()); code != "TrailNotFoundException" {
 			t.Fatalf("unknown trail: %s", code)
