@@ -318,7 +318,12 @@ func TestAllRegionsComeFromDescribeRegions(t *testing.T) {
 	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
 	seed(srv, series("sa-east-1", 3, time.Minute))
 	seed(srv, series("us-west-2", 3, time.Minute+time.Second))
-	src := newSource(t, endpoint, []string{AllRegions}, 100)
+	// No default region: "all" needs none.
+	isolateAWS(t, emulator.KeyAlice, "")
+	src, err := New(context.Background(), Config{Regions: []string{AllRegions}, EndpointURL: endpoint, Rate: 100})
+	if err != nil {
+		t.Fatal(Explain(err))
+	}
 	regions := src.Regions()
 	if len(regions) < 2 || !slices.Contains(regions, "sa-east-1") || !slices.Contains(regions, "us-east-1") {
 		t.Fatalf("regions = %v", regions)

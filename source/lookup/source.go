@@ -37,9 +37,9 @@ const defaultBurst = 1
 type Config struct {
 	// Profile is the shared config profile; "" uses AWS_PROFILE or the default.
 	Profile string
-	// Regions to read; nil means the default region (AWS_REGION or the
-	// profile's), and a single "all" means every enabled region, listed
-	// with EC2 DescribeRegions.
+	// Regions to read, each entry a name or a comma list; nil means the
+	// default region (AWS_REGION or the profile's), and "all" every region
+	// enabled for the account, listed with EC2 DescribeRegions.
 	Regions []string
 	// EndpointURL sends every call to this endpoint instead of AWS; ""
 	// honours AWS_ENDPOINT_URL.
@@ -60,11 +60,10 @@ type environment struct {
 	endpoint string // the base endpoint URL, "" for AWS
 }
 
-// region is one region's CloudTrail client and its pacing.
+// region is one region's CloudTrail client, paced by the region's limiter.
 type region struct {
-	name    string
-	client  *cloudtrail.Client
-	limiter *Limiter
+	name   string
+	client *cloudtrail.Client
 }
 
 // Source reads the live event history of one account in one or more
@@ -89,44 +88,56 @@ func New(ctx context.Context, c Config) (*Source, error) {
 	if err := checkCredentials(ctx, cfg, &env); err != nil {
 		return nil, err
 	}
-	names := c.Regions
+	names := regionList(c.Regions)
+	all := slices.Contains(names, AllRegions)
+	switch {
+	case len(names) > 0 && !all:
+		cfg.Region = names[0]
+	case cfg.Region == "" && all:
+		// Every account has us-east-1 to ask for the list of regions.
+		cfg.Region = "us-east-1"
+	case cfg.Region == "":
+		return nil, &Error{Kind: KindNoRegion, Profile: env.profile}
+	}
 	if len(names) == 0 {
 		names = []string{cfg.Region}
-	}
-	if cfg.Region == "" {
-		if slices.Contains(names, AllRegions) || names[0] == "" {
-			return nil, &Error{Kind: KindNoRegion, Profile: env.profile}
-		}
-		cfg.Region = names[0]
 	}
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return nil, classify(err, "sts:GetCallerIdentity", cfg.Region, &env)
 	}
-	if len(names) == 1 && names[0] == AllRegions {
+	if all {
 		if names, err = enabledRegions(ctx, cfg, &env); err != nil {
 			return nil, err
 		}
 	}
 	s := &Source{env: env, account: aws.ToString(id.Account), insights: c.Insights}
-	seen := map[string]bool{}
 	for _, name := range names {
-		name = strings.TrimSpace(name)
-		if name == "" || name == AllRegions || seen[name] {
-			continue
-		}
-		seen[name] = true
 		lim := limiters.get(limiterKey{endpoint: env.endpoint, account: s.account, region: name}, c.Rate, defaultBurst)
 		client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
 			o.Region = name
 			o.APIOptions = append(o.APIOptions, pace(lim))
 		})
-		s.regions = append(s.regions, &region{name: name, client: client, limiter: lim})
+		s.regions = append(s.regions, &region{name: name, client: client})
 	}
 	if len(s.regions) == 0 {
 		return nil, &Error{Kind: KindNoRegion, Profile: env.profile}
 	}
 	return s, nil
+}
+
+// regionList flattens region flags ("us-east-1,eu-west-1" or one per
+// entry) into distinct names in order.
+func regionList(flags []string) []string {
+	var names []string
+	for _, f := range flags {
+		for n := range strings.SplitSeq(f, ",") {
+			if n = strings.TrimSpace(n); n != "" && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	return names
 }
 
 // loadConfig resolves the SDK configuration for c: the default credential
@@ -142,9 +153,6 @@ func loadConfig(ctx context.Context, c Config) (aws.Config, environment, error) 
 	}
 	if c.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
-	}
-	if len(c.Regions) > 0 && c.Regions[0] != AllRegions && c.Regions[0] != "" {
-		opts = append(opts, config.WithRegion(strings.TrimSpace(c.Regions[0])))
 	}
 	if c.EndpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(c.EndpointURL))
