@@ -185,6 +185,11 @@ type Parser struct {
 	arena    []byte // the record's uncached strings, converted to one string at the end
 	res      []pendingResource
 	badText  bool // a string of the record did not unescape
+
+	// The last value of each field, which the next record often repeats.
+	last             [fieldCount]string
+	lastWho          string
+	lastResourceType string
 }
 
 // pendingResource is a resource whose ARN still lies in the arena.
@@ -262,8 +267,8 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 
 	e := Event{Raw: raw}
 	id := p.span(v[fEventID])
-	e.Type = p.str(v[fEventType])
-	e.Category = p.str(v[fCategory])
+	e.Type = p.field(&v, fEventType)
+	e.Category = p.field(&v, fCategory)
 	e.Insight = e.Type == "AwsCloudTrailInsight" || e.Category == "Insight"
 
 	tv := v[fEventTime]
@@ -283,8 +288,8 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		return Event{}, p.fail(ErrBadEventTime, id, excerpt(tv.b))
 	}
 
-	e.Name = p.str(v[fEventName])
-	e.Source = p.str(v[fEventSource])
+	e.Name = p.field(&v, fEventName)
+	e.Source = p.field(&v, fEventSource)
 	if e.Insight && v[fInsight].t == jsonparser.Object {
 		if e.Name == "" {
 			e.Name = p.str(member(v[fInsight].b, "eventName"))
@@ -296,11 +301,11 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 	if e.Name == "" && !e.Insight {
 		return Event{}, p.fail(ErrNoEventName, id, "")
 	}
-	e.Region = p.str(v[fRegion])
-	e.UserAgent = p.str(v[fUserAgent])
-	e.ErrorCode = p.str(v[fErrorCode])
-	e.Account = p.str(v[fAccount])
-	e.IdentityType = p.str(v[fIdentityType])
+	e.Region = p.field(&v, fRegion)
+	e.UserAgent = p.field(&v, fUserAgent)
+	e.ErrorCode = p.field(&v, fErrorCode)
+	e.Account = p.field(&v, fAccount)
+	e.IdentityType = p.field(&v, fIdentityType)
 	e.ReadOnly = readOnlyOf(v[fReadOnly])
 	e.Who = p.whoOf(&v, e.Insight)
 	sourceIP := p.span(v[fSourceIP])
@@ -374,6 +379,22 @@ func (p *Parser) str(v jsonValue) string {
 	return p.share(p.text(v))
 }
 
+// field returns the text of field f of a record as a shared string.
+func (p *Parser) field(v *[fieldCount]jsonValue, f int) string {
+	return p.shareLike(&p.last[f], p.text(v[f]))
+}
+
+// shareLike is share for a field whose last value is kept in *last: a
+// repeated value is found without hashing it.
+func (p *Parser) shareLike(last *string, b []byte) string {
+	if string(b) == *last {
+		return *last
+	}
+	s := p.share(b)
+	*last = s
+	return s
+}
+
 // share returns b as a string, from the cache when it is there.
 func (p *Parser) share(b []byte) string {
 	if len(b) == 0 {
@@ -431,7 +452,7 @@ func (p *Parser) readResources(d jsonText, i int) int {
 			return i
 		})
 		if end > 0 && (arn.t != jsonparser.NotExist || typ.t != jsonparser.NotExist) {
-			p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.str(typ)})
+			p.res = append(p.res, pendingResource{arn: p.span(arn), typeName: p.shareLike(&p.lastResourceType, p.text(typ))})
 		}
 		return end
 	})
@@ -498,7 +519,7 @@ func (p *Parser) whoOf(v *[fieldCount]jsonValue, insight bool) string {
 		}
 	}
 	p.who = appendWho(p.who[:0], &id)
-	return p.share(p.who)
+	return p.shareLike(&p.lastWho, p.who)
 }
 
 // view returns a value's text as a string for the duration of whoOf. Values
