@@ -148,6 +148,11 @@ func (s *Server) Close() error {
 	if cerr := s.closePersist(); err == nil {
 		err = cerr
 	}
+	if s.services.s3 != nil {
+		if cerr := s.services.s3.close(); err == nil {
+			err = cerr
+		}
+	}
 	return err
 }
 
