@@ -32,19 +32,22 @@ func isolateAWS(t testing.TB, accessKey, region string) {
 	for _, v := range []string{
 		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
 		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_DEFAULT_REGION",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
+		"AWS_SECRET_ACCESS_KEY", "AWS_REGION",
 	} {
-		t.Setenv(v, "")
+		t.Setenv(v, "") // restored when the test ends
+		os.Unsetenv(v)
 	}
 	t.Setenv("AWS_CONFIG_FILE", empty)
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
 	if accessKey != "" {
+		t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret-"+accessKey)
 	}
-	t.Setenv("AWS_REGION", region)
+	if region != "" {
+		t.Setenv("AWS_REGION", region)
+	}
 }
 
 // stubAWS is a real HTTP server that answers STS GetCallerIdentity and
