@@ -16,7 +16,7 @@ import (
 
 // BenchmarkS3Ingest uploads the archive named by LAZYTRAIL_BENCH_ARCHIVE
 // (e.g. gen_archive.py /tmp/big --events 1000000 --days 7 --regions 4) to an
-// in-process S3 server and, in the same run, ingests all of it into a
+// in-process emulator's S3 and, in the same run, ingests all of it into a
 // model.Store through S3 and from the local files. It also reads one hour of
 // it through S3 and reports the list and get requests that took.
 func BenchmarkS3Ingest(b *testing.B) {
@@ -24,7 +24,7 @@ func BenchmarkS3Ingest(b *testing.B) {
 	if dir == "" {
 		b.Skip("set LAZYTRAIL_BENCH_ARCHIVE to an archive folder")
 	}
-	f := newFakeS3(b, "trail")
+	f := newTestS3(b, "trail")
 	var oldest, newest time.Time
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

@@ -19,19 +19,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	"github.com/johannesboyne/gofakes3"
-	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
+	"github.com/lazytrail/lazytrail/source/emulator"
 )
 
-// fakeS3 is a real S3 server (gofakes3 over HTTP) with a client that counts
-// the requests it sends.
-type fakeS3 struct {
-	client  *s3.Client
-	url     string
-	backend *s3mem.Backend
+// testS3 is the emulator's S3 over HTTP, behind a handler that can refuse
+// or hold requests, with a client that counts the requests it sends.
+type testS3 struct {
+	client *s3.Client
 
 	mu       sync.Mutex
 	requests []string        // "LIST prefix" or "GET key"
@@ -42,21 +39,14 @@ type fakeS3 struct {
 
 // hold makes the next GET of key wait until the client cancels it, and
 // close arrived when it comes in.
-func (f *fakeS3) hold(key string, arrived chan struct{}) {
+func (f *testS3) hold(key string, arrived chan struct{}) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.held, f.arrived = key, arrived
 }
 
-// release stops holding.
-func (f *fakeS3) release() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.held = ""
-}
-
 // wait blocks a held GET until the client gives up on it.
-func (f *fakeS3) wait(r *http.Request) {
+func (f *testS3) wait(r *http.Request) {
 	f.mu.Lock()
 	_, key, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if r.Method != http.MethodGet || f.held == "" || key != f.held {
@@ -69,11 +59,15 @@ func (f *fakeS3) wait(r *http.Request) {
 	<-r.Context().Done()
 }
 
-func newFakeS3(t testing.TB, bucket string) *fakeS3 {
+func newTestS3(t testing.TB, bucket string) *testS3 {
 	t.Helper()
-	f := &fakeS3{deny: map[string]bool{}}
-	f.backend = s3mem.New()
-	s3h := gofakes3.New(f.backend).Server()
+	emu, err := emulator.New(emulator.Config{Rate: -1, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { emu.Close() })
+	f := &testS3{deny: map[string]bool{}}
+	h := emu.Handler()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		f.wait(r)
 		if f.denied(r) {
@@ -82,17 +76,15 @@ func newFakeS3(t testing.TB, bucket string) *fakeS3 {
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message><RequestId>1</RequestId></Error>`)
 			return
 		}
-		s3h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	f.url = srv.URL
 	f.client = s3.New(s3.Options{
-		Region:                     "us-east-1",
-		BaseEndpoint:               aws.String(srv.URL),
-		UsePathStyle:               true,
-		Credentials:                credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RequestChecksumCalculation: aws.RequestChecksumCalculationWhenRequired,
-		HTTPClient:                 &http.Client{Transport: countingTransport{f}},
+		Region:       "us-east-1",
+		BaseEndpoint: aws.String(srv.URL),
+		UsePathStyle: true,
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
+		HTTPClient:   &http.Client{Transport: countingTransport{f}},
 	})
 	if _, err := f.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
@@ -102,7 +94,7 @@ func newFakeS3(t testing.TB, bucket string) *fakeS3 {
 }
 
 // denied reports whether the request touches a key or prefix set in deny.
-func (f *fakeS3) denied(r *http.Request) bool {
+func (f *testS3) denied(r *http.Request) bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if r.URL.Query().Has("list-type") {
@@ -112,7 +104,7 @@ func (f *fakeS3) denied(r *http.Request) bool {
 	return r.Method == http.MethodGet && f.deny["GET "+key]
 }
 
-type countingTransport struct{ f *fakeS3 }
+type countingTransport struct{ f *testS3 }
 
 // testTransport keeps enough idle connections for every request in flight.
 var testTransport = func() *http.Transport {
@@ -135,14 +127,14 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	return testTransport.RoundTrip(r)
 }
 
-func (f *fakeS3) reset() {
+func (f *testS3) reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.requests = nil
 }
 
 // counts returns how many list and get requests were sent since reset.
-func (f *fakeS3) counts() (lists, gets int) {
+func (f *testS3) counts() (lists, gets int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, r := range f.requests {
@@ -156,7 +148,7 @@ func (f *fakeS3) counts() (lists, gets int) {
 }
 
 // gets returns the keys fetched since reset, in request order.
-func (f *fakeS3) gets() []string {
+func (f *testS3) gets() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var out []string
@@ -168,11 +160,10 @@ func (f *fakeS3) gets() []string {
 	return out
 }
 
-// put stores an object straight into the server's backend (setting up is
-// not what the tests measure).
-func (f *fakeS3) put(t testing.TB, bucket, key string, body []byte) {
+func (f *testS3) put(t testing.TB, bucket, key string, body []byte) {
 	t.Helper()
-	if _, err := f.backend.PutObject(bucket, key, nil, bytes.NewReader(body), int64(len(body)), nil); err != nil {
+	_, err := f.client.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: bytes.NewReader(body)})
+	if err != nil {
 		t.Fatalf("put %s: %v", key, err)
 	}
 }
@@ -241,7 +232,7 @@ var archiveEnd = time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 
 // putArchive fills bucket with files for each base/account and region, one
 // every 30 minutes over days days before archiveEnd, and returns them.
-func (f *fakeS3) putArchive(t testing.TB, bucket string, days int, bases map[string]string, regions []string) []logFile {
+func (f *testS3) putArchive(t testing.TB, bucket string, days int, bases map[string]string, regions []string) []logFile {
 	t.Helper()
 	var files []logFile
 	for base, account := range bases {
@@ -311,7 +302,7 @@ func TestS3Days(t *testing.T) {
 }
 
 func TestS3Discover(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	bases := map[string]string{
 		"logs/AWSLogs/111111111111/":              "111111111111",
 		"logs/AWSLogs/o-abcdefghij/222222222222/": "222222222222",
@@ -406,7 +397,7 @@ func delivered(files []logFile, start, end time.Time) (keys []string, events int
 }
 
 func TestS3OpenReadsOnlyTheRangeNewestFirst(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	files := f.putArchive(t, "trail", 7, map[string]string{
 		"AWSLogs/111111111111/":              "111111111111",
 		"AWSLogs/o-abcdefghij/222222222222/": "222222222222",
@@ -469,7 +460,7 @@ func TestS3OpenReadsOnlyTheRangeNewestFirst(t *testing.T) {
 }
 
 func TestS3OpenDefaultsToTheLastDay(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	files := f.putArchive(t, "trail", 3, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
 	src.now = func() time.Time { return archiveEnd }
@@ -489,7 +480,7 @@ func TestS3OpenDefaultsToTheLastDay(t *testing.T) {
 }
 
 func TestS3CacheServesASecondOpen(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	q := source.Query{Start: archiveEnd.Add(-6 * time.Hour), End: archiveEnd}
 	opts := S3Options{CacheDir: t.TempDir()}
@@ -534,7 +525,7 @@ func TestS3CacheServesASecondOpen(t *testing.T) {
 }
 
 func TestS3DamagedObjects(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	dir := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/19/"
 	name := func(id string) string {
@@ -602,7 +593,7 @@ func TestS3DamagedObjects(t *testing.T) {
 }
 
 func TestS3AccessDeniedOnList(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	f.deny["LIST logs/AWSLogs/"] = true
 	_, err := NewS3(f.client, S3Location{Bucket: "trail", Prefix: "logs"}, S3Options{}).Open(context.Background(), source.Query{})
@@ -621,7 +612,7 @@ func TestS3AccessDeniedOnList(t *testing.T) {
 }
 
 func TestS3CancelAndResume(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	files := f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1", "eu-west-1"})
 	start, end := archiveEnd.Add(-12*time.Hour), archiveEnd
 	held := make(chan struct{})
@@ -651,7 +642,6 @@ func TestS3CancelAndResume(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("Next after cancel = %v, want context.Canceled", err)
 	}
-	f.release()
 	rest, problems, _ := readAll(t, c)
 	if len(problems) > 0 {
 		t.Errorf("problems: %v", problems)
@@ -672,7 +662,7 @@ func TestS3CancelAndResume(t *testing.T) {
 }
 
 func TestS3ReadAheadKeepsRequestsInFlight(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	files := f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	// The newest object's download hangs: the others must still be
 	// requested, up to Concurrency beyond it and well past what the
@@ -711,7 +701,7 @@ func TestS3ReadAheadKeepsRequestsInFlight(t *testing.T) {
 }
 
 func TestS3InsightsAreReadOnlyForInsightsQueries(t *testing.T) {
-	f := newFakeS3(t, "trail")
+	f := newTestS3(t, "trail")
 	f.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	insightKey := "AWSLogs/111111111111/CloudTrail-Insight/us-east-1/2026/11/19/111111111111_CloudTrail-Insight_us-east-1_20261119T2300Z_abcdef0123456789.json.gz"
 	f.put(t, "trail", insightKey, gzipBytes(t, []byte(`{"Records":[{"eventVersion":"1.08","eventTime":"2026-11-19T22:58:00Z",`+
