@@ -56,7 +56,13 @@ func Decode(name string, data []byte, blob model.Blob) ([]model.Event, []Problem
 // (lookup-events and CloudWatch Logs messages) always own a fresh Raw.
 func (d *Decoder) Decode(name string, data []byte, blob model.Blob) ([]model.Event, []Problem) {
 	// Delivery files hold records of about 1 KB: size the result once.
-	b := body{dec: d, name: name, data: data, blob: blob, events: make([]model.Event, 0, min(len(data)/700+1, 1<<14))}
+	return d.Append(make([]model.Event, 0, min(len(data)/700+1, 1<<14)), name, data, blob)
+}
+
+// Append is Decode appending the events to dst, so a caller can reuse one
+// slice across bodies.
+func (d *Decoder) Append(dst []model.Event, name string, data []byte, blob model.Blob) ([]model.Event, []Problem) {
+	b := body{dec: d, name: name, data: data, blob: blob, events: dst}
 	b.decode()
 	if b.dropped > 0 {
 		b.problems = append(b.problems, Problem{Where: name, Err: fmt.Errorf("%d more damaged records not listed", b.dropped)})

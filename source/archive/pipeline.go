@@ -61,7 +61,12 @@ type result struct {
 	events   []model.Event
 	problems []source.Problem
 	bytes    int64
+	buf      *[]model.Event // holds events; back to eventBuffers once copied
 }
+
+// eventBuffers recycles the slices objects are decoded into: their events
+// are copied into pages, so the slices can serve the next objects.
+var eventBuffers = sync.Pool{New: func() any { return new([]model.Event) }}
 
 // cursor reads objects on GOMAXPROCS workers and yields their events in
 // listing order (newest first), a bounded window of objects ahead of the
@@ -187,6 +192,10 @@ func (c *cursor) consume(t *task, page *source.Page) {
 			c.progress.Reached = tm
 		}
 	}
+	if r.buf != nil {
+		clear(*r.buf) // drop the references the copies now hold
+		eventBuffers.Put(r.buf)
+	}
 }
 
 // fill dispatches objects to the workers until the window is full, listing
@@ -303,7 +312,9 @@ func (w *worker) decode(obj object, raw []byte, err error) result {
 		res.problems = []source.Problem{{Where: obj.name, Err: err}}
 		return res
 	}
-	events, problems := w.dec.Decode(obj.name, data, &blob{obj: obj, contents: w.contents})
+	buf := eventBuffers.Get().(*[]model.Event)
+	events, problems := w.dec.Append((*buf)[:0], obj.name, data, &blob{obj: obj, contents: w.contents})
+	*buf = events
 	for _, p := range problems {
 		if !errors.Is(p.Err, source.ErrDigest) {
 			res.problems = append(res.problems, p)
@@ -312,6 +323,7 @@ func (w *worker) decode(obj object, raw []byte, err error) result {
 	res.events = slices.DeleteFunc(events, func(e model.Event) bool {
 		return (!w.q.Start.IsZero() && e.Time.Before(w.q.Start)) || (!w.q.End.IsZero() && e.Time.After(w.q.End))
 	})
+	res.buf = buf
 	return res
 }
 
