@@ -67,11 +67,11 @@ const (
 	fEventType
 	fCategory
 	fAccount
-	fResources
-	fIdentity
+	fResources // read into Parser.res as the record is walked
+	fIdentity  // walked in place for the fields below
 	fAdditional
 	fInsight
-	fIdentityType
+	fIdentityType // userIdentity's fields, from here to the end
 	fAccessKeyID
 	fUserName
 	fARN
@@ -231,32 +231,31 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 	p.badText = false
 	var v [fieldCount]jsonValue
 	end := d.members(start, func(key []byte, i int) int {
-		f := topLevelField(key)
-		switch {
-		case f == fIdentity && raw[i] == '{':
-			end := d.members(i, func(key []byte, i int) int {
+		switch f := topLevelField(key); f {
+		case -1:
+			return d.skip(i)
+		case fIdentity:
+			clear(v[fIdentityType:]) // a repeated userIdentity replaces the first
+			if d[i] != '{' {
+				return d.skip(i)
+			}
+			return d.members(i, func(key []byte, i int) int {
 				if f := identityField(key); f >= 0 {
 					v[f], i = d.value(i)
 					return i
 				}
 				return d.skip(i)
 			})
-			if end > 0 {
-				v[fIdentity] = jsonValue{b: raw[i:end], t: jsonparser.Object}
+		case fResources:
+			p.res = p.res[:0] // a repeated list replaces the first
+			if d[i] != '[' {
+				return d.skip(i)
 			}
-			return end
-		case f == fResources && raw[i] == '[':
-			p.res = p.res[:0]
-			end := p.readResources(d, i)
-			if end > 0 {
-				v[fResources] = jsonValue{b: raw[i:end], t: jsonparser.Array}
-			}
-			return end
-		case f >= 0:
+			return p.readResources(d, i)
+		default:
 			v[f], i = d.value(i)
 			return i
 		}
-		return d.skip(i)
 	})
 	if end < 0 {
 		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "malformed near byte " + strconv.Itoa(-end-1)}

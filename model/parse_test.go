@@ -67,6 +67,8 @@ func TestParseRecordFixtures(t *testing.T) {
 			ErrorMessage: "ok\rOVERWRITTEN\n\ttab \x00nul \u009b \"quoted\" back\\slash", IdentityType: "IAMUser", Who: "alice"}},
 		{"duplicate-keys", Event{ID: "id-duplicate-keys", Time: at, Name: "TerminateInstances", Source: "ec2.amazonaws.com",
 			Region: "us-east-1", IdentityType: "IAMUser", Who: "alice"}},
+		{"duplicate-objects", Event{ID: "id-duplicate-objects", Time: at, Name: "GetUser", Source: "iam.amazonaws.com",
+			Region: "us-east-1", IdentityType: "Root", Who: "root"}},
 		{"key-escapes", Event{ID: "id-key-escapes", Time: at, Name: "StopInstances", Source: "ec2.amazonaws.com",
 			Region: "us-east-1", IdentityType: "IAMUser", Who: "alice"}},
 		{"pretty", Event{ID: "id-pretty", Time: at, Name: "CreateAccessKey", Source: "iam.amazonaws.com",
