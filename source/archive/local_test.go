@@ -471,3 +471,22 @@ func TestLocalSharedData(t *testing.T) {
 		t.Errorf("only %d events", len(log.events))
 	}
 }
+
+func TestLocalBlobNoticesAChangedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.json")
+	body := `{"Records":[{"eventTime":"2026-11-19T10:00:00Z","eventName":"A","eventID":"c-1","awsRegion":"us-east-1"}]}`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, c := openLocal(t, source.Query{}, path)
+	log := drainLocal(t, c)
+	if len(log.events) != 1 {
+		t.Fatalf("%d events", len(log.events))
+	}
+	if err := os.WriteFile(path, []byte(body+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := log.events[0].Record(); err == nil || !strings.Contains(err.Error(), "changed") {
+		t.Errorf("Record of a changed file: %v", err)
+	}
+}

@@ -112,6 +112,9 @@ func (c *cursor) Next(ctx context.Context) (source.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return source.Page{}, err
 	}
+	if c.listed && c.head == len(c.tasks) && c.carry.Events == nil {
+		return source.Page{Progress: c.progress}, io.EOF
+	}
 	page := c.carry
 	c.carry = source.Page{}
 	if page.Events == nil {
@@ -313,7 +316,7 @@ func (w *worker) decode(obj object, raw []byte, err error) result {
 		return res
 	}
 	buf := eventBuffers.Get().(*[]model.Event)
-	events, problems := w.dec.Append((*buf)[:0], obj.name, data, &blob{obj: obj, contents: w.contents})
+	events, problems := w.dec.Append((*buf)[:0], obj.name, data, &blob{obj: obj, contents: w.contents, length: len(data)})
 	*buf = events
 	for _, p := range problems {
 		if !errors.Is(p.Err, source.ErrDigest) {
@@ -383,6 +386,7 @@ func gzipError(err error) error {
 type blob struct {
 	obj      object
 	contents *contentCache
+	length   int // of the content when it was decoded
 }
 
 // Name implements model.Blob.
@@ -403,6 +407,9 @@ func (b *blob) Content() ([]byte, error) {
 	data, err := decompress(raw, &zr, &buf)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", b.obj.name, err)
+	}
+	if len(data) != b.length {
+		return nil, fmt.Errorf("read %s: %d bytes, %d when it was loaded: the file changed since", b.obj.name, len(data), b.length)
 	}
 	b.contents.put(b, data)
 	return data, nil
