@@ -82,7 +82,7 @@ func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
 		lines = append(lines, st.Muted.Render(l))
 	}
 	if len(lines) > height {
-		lines = lines[:height]
+		lines = lines[:max(height, 0)]
 	}
 	return strings.Join(lines, "\n")
 }

@@ -480,3 +480,14 @@ func TestNeedReopen(t *testing.T) {
 		}
 	}
 }
+
+func TestTinyTerminals(t *testing.T) {
+	m, _ := loaded(t, 20, 20, Options{Filter: "usr:x"})
+	for _, sz := range [][2]int{{1, 1}, {10, 3}, {20, 5}, {0, 0}, {30, 8}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		for _, k := range []string{"enter", "G", "esc", "u", "down", "esc", "t", "esc", "?", "esc", "!", "esc", "/", "x", "esc"} {
+			press(t, m, k)
+			_ = m.View()
+		}
+	}
+}
