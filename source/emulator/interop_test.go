@@ -124,28 +124,30 @@ func TestAWSCLIInterop(t *testing.T) {
 		t.Fatalf("create-trail: %+v", trail)
 	}
 	cli.run("cloudtrail", "start-logging", "--name", "interop")
-	var trails struct{ TrailList []struct{ Name, S3BucketName string } }
+	var trails struct {
+		TrailList []struct{ Name, S3BucketName string }
+	}
 	cli.json(&trails, "cloudtrail", "describe-trails")
 	if len(trails.TrailList) != 1 || trails.TrailList[0].S3BucketName != "interop-trail" {
 		t.Errorf("describe-trails: %+v", trails)
 	}
 
 	// EC2.
-	var run struct{ Instances []struct{ InstanceId, InstanceType string } }
+	var run struct{ Instances []struct{ InstanceID string } }
 	cli.json(&run, "ec2", "run-instances", "--image-id", "ami-12345678", "--count", "2", "--instance-type", "t3.micro")
-	if len(run.Instances) != 2 || !regexp.MustCompile(`^i-[0-9a-f]{17}$`).MatchString(run.Instances[0].InstanceId) {
+	if len(run.Instances) != 2 || !regexp.MustCompile(`^i-[0-9a-f]{17}$`).MatchString(run.Instances[0].InstanceID) {
 		t.Fatalf("run-instances: %+v", run)
 	}
 	if out := cli.run("ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running",
-		"--query", "Reservations[].Instances[].InstanceId", "--output", "text"); len(strings.Fields(out)) != 2 {
+		"--query", "Reservations[].Instances[].InstanceID", "--output", "text"); len(strings.Fields(out)) != 2 {
 		t.Errorf("describe-instances: %q", out)
 	}
-	cli.run("ec2", "terminate-instances", "--instance-ids", run.Instances[1].InstanceId)
+	cli.run("ec2", "terminate-instances", "--instance-ids", run.Instances[1].InstanceID)
 
 	// lookup-events with an attribute.
 	var found cliEvents
 	cli.json(&found, "cloudtrail", "lookup-events", "--lookup-attributes", "AttributeKey=EventName,AttributeValue=RunInstances")
-	if len(found.Events) != 1 || !strings.Contains(found.Events[0].CloudTrailEvent, run.Instances[0].InstanceId) {
+	if len(found.Events) != 1 || !strings.Contains(found.Events[0].CloudTrailEvent, run.Instances[0].InstanceID) {
 		t.Fatalf("lookup-events by name: %+v", found)
 	}
 
