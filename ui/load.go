@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -180,4 +181,114 @@ func near(a, b time.Time) bool {
 	}
 	d := a.Sub(b)
 	return d > -time.Minute && d < time.Minute
+}
+
+// startLoad reads the source afresh for q, abandoning the current read.
+func (m *Model) startLoad(q source.Query) tea.Cmd {
+	var cmds []tea.Cmd
+	if m.load.cancel != nil {
+		m.load.cancel()
+	}
+	if m.load.cursor != nil && !m.load.busy() {
+		cmds = append(cmds, closeCmd(m.load.cursor))
+	}
+	ctx, cancel := context.WithCancel(m.base)
+	m.load = loader{reqID: m.load.reqID + 1, query: q, state: loadOpening, cancel: cancel}
+	m.problems = nil
+	cmds = append(cmds, openCmd(ctx, m.src, q, m.load.reqID), m.spinner.Tick)
+	return tea.Batch(cmds...)
+}
+
+// resume continues a paused or failed read, or reads a finished source again.
+func (m *Model) resume() tea.Cmd {
+	switch m.load.state {
+	case loadPaused, loadFailed:
+		if m.load.cursor == nil {
+			return m.startLoad(m.load.query)
+		}
+		ctx, cancel := context.WithCancel(m.base)
+		m.load.cancel, m.load.state, m.load.err = cancel, loadReading, nil
+		return tea.Batch(nextCmd(ctx, m.load.cursor, m.load.reqID), m.spinner.Tick)
+	case loadDone, loadIdle:
+		return m.startLoad(m.load.query)
+	}
+	return nil
+}
+
+// stop cancels a running read; the screen stays usable and resume continues.
+func (m *Model) stop() {
+	if m.load.state == loadOpening || m.load.state == loadReading {
+		m.load.cancel()
+		m.load.state = loadStopping
+	}
+}
+
+// opened takes the result of Source.Open.
+func (m *Model) opened(msg openedMsg) tea.Cmd {
+	if msg.reqID != m.load.reqID {
+		if msg.cursor != nil {
+			return closeCmd(msg.cursor)
+		}
+		return nil
+	}
+	if msg.err != nil {
+		m.endLoad(msg.err)
+		return nil
+	}
+	m.load.cursor = msg.cursor
+	if m.load.state == loadStopping {
+		m.load.state = loadPaused
+		return nil
+	}
+	m.load.state = loadReading
+	ctx, cancel := context.WithCancel(m.base)
+	m.load.cancel = cancel
+	return nextCmd(ctx, msg.cursor, msg.reqID)
+}
+
+// paged adds a page to the store and asks for the next one.
+func (m *Model) paged(msg pageMsg) tea.Cmd {
+	if msg.reqID != m.load.reqID {
+		return closeCmd(msg.cursor)
+	}
+	m.store.Add(msg.page.Events)
+	m.problems = append(m.problems, msg.page.Problems...)
+	m.load.progress = msg.page.Progress
+	if msg.err != nil {
+		m.endLoad(msg.err)
+		m.reselect(true)
+		if errors.Is(msg.err, io.EOF) {
+			cur := m.load.cursor
+			m.load.cursor = nil
+			return closeCmd(cur)
+		}
+		return nil
+	}
+	var cmds []tea.Cmd
+	if m.now().Sub(m.selAt) >= reselectEvery {
+		m.reselect(false)
+	} else if !m.selQueued {
+		m.selQueued = true
+		cmds = append(cmds, reselectAfter(reselectEvery))
+	}
+	if m.load.state == loadStopping {
+		m.load.state = loadPaused
+		return tea.Batch(cmds...)
+	}
+	ctx, cancel := context.WithCancel(m.base)
+	m.load.cancel = cancel
+	return tea.Batch(append(cmds, nextCmd(ctx, msg.cursor, msg.reqID))...)
+}
+
+// endLoad records how the current read ended.
+func (m *Model) endLoad(err error) {
+	switch {
+	case errors.Is(err, io.EOF):
+		m.load.state = loadDone
+	case errors.Is(err, context.Canceled) && m.load.state == loadStopping:
+		m.load.state = loadPaused
+	default:
+		m.load.state, m.load.err = loadFailed, err
+	}
+	m.load.cancel()
 }

@@ -1,0 +1,200 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/lazytrail/lazytrail/model"
+)
+
+// View renders the screen; it implements tea.Model.
+func (m *Model) View() tea.View {
+	var body string
+	var cursor *tea.Cursor
+	switch m.mode {
+	case modeDetail:
+		body = m.detailView()
+	case modePicker:
+		var x int
+		body, x = m.picker.view(&m.styles)
+		body = fillLines(body, m.height-1)
+		if x >= 0 {
+			cursor = tea.NewCursor(x, 1)
+		}
+	case modeHelp:
+		body = m.styles.Title.Render("Keys") + "\n" + fillLines(helpView(m.keys, &m.styles, m.width, m.height-2), m.height-2)
+	case modeProblems:
+		body = m.problemsView()
+	default:
+		body, cursor = m.tableView()
+	}
+	v := tea.NewView(body + "\n" + m.statusView())
+	v.AltScreen = true
+	v.Cursor = cursor
+	v.WindowTitle = "lazytrail"
+	return v
+}
+
+// tableView renders the table, the filter bar and, for a bad query, its
+// error.
+func (m *Model) tableView() (string, *tea.Cursor) {
+	var b strings.Builder
+	b.WriteString(m.table.header(&m.styles, m.localTime))
+	b.WriteByte('\n')
+	b.WriteString(m.table.view(&m.styles, m.localTime))
+	b.WriteByte('\n')
+	bar, x := m.filterBar()
+	b.WriteString(bar)
+	var cursor *tea.Cursor
+	if x >= 0 {
+		cursor = tea.NewCursor(x, m.table.height+1)
+	}
+	if m.filterErr != nil {
+		b.WriteByte('\n')
+		b.WriteString(m.filterErrLine())
+	}
+	return b.String(), cursor
+}
+
+// filterBar renders the query and "N of M events", and the cursor column
+// when the user is typing (-1 otherwise).
+func (m *Model) filterBar() (string, int) {
+	total := m.store.Len()
+	shown := 0
+	if m.sel != nil {
+		shown = m.sel.Len()
+	}
+	count := groupDigits(shown) + " of " + groupDigits(total) + " events"
+	if a := m.load.query.Attribute; a != nil {
+		count = Sanitize(fmt.Sprintf("server: %s=%s · ", a.Key, a.Value)) + count
+	}
+	room := max(m.width-len(count)-3, 1)
+	if m.mode == modeFilter {
+		text, x := m.input.view(room)
+		return pad("/ "+text, m.width-len(count)) + m.styles.Muted.Render(count), 2 + x
+	}
+	left := m.styles.Muted.Render("/ to filter")
+	if m.query != "" {
+		left = m.styles.Header.Render("/ ") + clip(Sanitize(m.query), room)
+	}
+	return pad(left, m.width-len(count)) + m.styles.Muted.Render(count), -1
+}
+
+// filterErrLine points at the position of a query error and says what is
+// wrong.
+func (m *Model) filterErrLine() string {
+	var fe *model.FilterError
+	if errors.As(m.filterErr, &fe) {
+		at := min(max(fe.Pos, 0), len(m.query))
+		col := 2 + ansi.StringWidth(Sanitize(m.query[:at]))
+		if col <= m.width/2 {
+			return m.styles.Error.Render(clip(strings.Repeat(" ", col)+"^ "+Sanitize(fe.Msg), m.width))
+		}
+		return m.styles.Error.Render(clip(fmt.Sprintf("at %d: %s", fe.Pos+1, Sanitize(fe.Msg)), m.width))
+	}
+	return m.styles.Error.Render(clip(Sanitize(m.filterErr.Error()), m.width))
+}
+
+func (m *Model) detailView() string {
+	title := "Event"
+	if n := m.table.len(); n > 0 {
+		title = fmt.Sprintf("Event %s of %s", groupDigits(m.table.cursor+1), groupDigits(n))
+	}
+	if pos := m.detail.position(); pos != "" {
+		title += " · " + pos
+	}
+	return m.styles.Title.Render(clip(title, m.width)) + "\n" + m.detail.view()
+}
+
+func (m *Model) problemsView() string {
+	page := m.problemsPage()
+	lines := []string{m.styles.Title.Render(fmt.Sprintf("Damaged files (%d)", len(m.problems)))}
+	if len(m.problems) == 0 {
+		lines = append(lines, m.styles.Muted.Render("none: every file read so far was readable"))
+	}
+	end := min(m.probsOff+page, len(m.problems))
+	for _, p := range m.problems[min(m.probsOff, end):end] {
+		reason := "unknown"
+		if p.Err != nil {
+			reason = p.Err.Error()
+		}
+		// Long paths keep their end, where the file name is.
+		where := Sanitize(p.Where)
+		if cellWidth(where) > m.width {
+			where = ansi.TruncateLeft(where, cellWidth(where)-m.width+1, "…")
+		}
+		lines = append(lines, m.styles.Warn.Render(where), "  "+clip(Sanitize(reason), m.width-2))
+	}
+	return fillLines(strings.Join(lines, "\n"), m.height-1)
+}
+
+// problemsPage is how many damaged files fit on the screen, two lines each.
+func (m *Model) problemsPage() int { return max((m.height-2)/2, 1) }
+
+// statusView renders the status bar: the source, the state of the read,
+// damaged files, extra status, a flash message and the help key.
+func (m *Model) statusView() string {
+	parts := []string{Sanitize(m.src.Name())}
+	if s := m.loadStatus(); s != "" {
+		parts = append(parts, s)
+	}
+	if n := len(m.problems); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d damaged (%s)", n, m.keys.Problems.Help().Key))
+	}
+	if m.opts.Follow {
+		parts = append(parts, "follow")
+	}
+	if m.opts.Status != "" {
+		parts = append(parts, Sanitize(m.opts.Status))
+	}
+	if m.flash != "" {
+		parts = append(parts, Sanitize(m.flash))
+	}
+	right := " " + m.keys.Help.Help().Key + " help "
+	left := " " + strings.Join(parts, " · ")
+	return m.styles.Status.Render(pad(left, m.width-len(right)) + right)
+}
+
+// loadStatus says how the read is going.
+func (m *Model) loadStatus() string {
+	p := m.load.progress
+	units := ""
+	switch {
+	case p.UnitsTotal > 0:
+		units = fmt.Sprintf("%s/%s files", groupDigits(p.UnitsDone), groupDigits(p.UnitsTotal))
+	case p.UnitsDone > 0:
+		units = groupDigits(p.UnitsDone) + " files"
+	}
+	counts := joinNonEmpty(", ", units, groupDigits(m.store.Len())+" events")
+	switch m.load.state {
+	case loadOpening:
+		return m.spinner.View() + " opening"
+	case loadReading:
+		return m.spinner.View() + " loading " + counts + " (esc stops)"
+	case loadStopping:
+		return "stopping"
+	case loadPaused:
+		return "paused at " + counts + " (" + m.keys.Reload.Help().Key + " resumes)"
+	case loadFailed:
+		return "load failed: " + Sanitize(m.load.err.Error()) + " (" + m.keys.Reload.Help().Key + " retries)"
+	case loadDone:
+		return units
+	}
+	return ""
+}
+
+// fillLines pads s with empty lines to n lines, or cuts it to n.
+func fillLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:max(n, 0)]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
