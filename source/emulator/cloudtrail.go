@@ -700,10 +700,9 @@ func (s *Server) listPublicKeys(req *Request) (ctResult, *apiError) {
 		if k.Start.After(end) || k.End.Before(start) {
 			continue
 		}
-		// Value is a blob (base64 on the wire) holding the base64 text of
-		// the PKCS#1 DER key, as AWS sends it: the AWS CLI decodes it twice.
+		// Value is a blob: the PKCS#1 DER key, base64 on the wire.
 		out.PublicKeyList = append(out.PublicKeyList, publicKey{
-			Value:             []byte(base64.StdEncoding.EncodeToString(k.der)),
+			Value:             k.der,
 			ValidityStartTime: epochSeconds(k.Start),
 			ValidityEndTime:   epochSeconds(k.End),
 			Fingerprint:       k.fingerprint,

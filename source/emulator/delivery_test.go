@@ -9,7 +9,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -118,13 +117,11 @@ func verifyChain(t *testing.T, ct *cloudtrail.Client, c *s3.Client, bucket, dige
 	}
 	pub := map[string]*rsa.PublicKey{}
 	for _, k := range keys.PublicKeyList {
-		der, err := base64.StdEncoding.DecodeString(string(k.Value))
-		if err != nil {
-			t.Fatalf("public key value is not base64 text: %v", err)
-		}
+		der := k.Value
 		if sum := md5.Sum(der); hex.EncodeToString(sum[:]) != *k.Fingerprint {
 			t.Fatalf("fingerprint %s is not the MD5 of the DER", *k.Fingerprint)
 		}
+		var err error
 		if pub[*k.Fingerprint], err = x509.ParsePKCS1PublicKey(der); err != nil {
 			t.Fatalf("public key is not PKCS#1 DER: %v", err)
 		}
