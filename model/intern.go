@@ -65,26 +65,17 @@ func entrySize(e []byte) int {
 	return n + int(h>>2)
 }
 
-// encode appends the entry for s to dst.
-func encode(dst []byte, s string) []byte {
-	if e, ok := pack(dst, s); ok {
-		return e
-	}
+// plain appends the plain entry for s to dst.
+func plain(dst []byte, s string) []byte {
 	dst = binary.AppendUvarint(dst, uint64(len(s))<<2|kindPlain)
 	return append(dst, s...)
 }
 
 // pack appends the packed entry for s to dst, if s has a packed form.
 func pack(dst []byte, s string) ([]byte, bool) {
-	if kind, ok := uuidKind(s); ok {
+	if u, kind, ok := parseUUID(s); ok {
 		dst = binary.AppendUvarint(dst, uint64(kind))
-		for i := 0; i < len(s); i += 2 {
-			if s[i] == '-' {
-				i++
-			}
-			dst = append(dst, unhex(s[i])<<4|unhex(s[i+1]))
-		}
-		return dst, true
+		return append(dst, u[:]...), true
 	}
 	if ip, ok := parseIPv4(s); ok {
 		dst = binary.AppendUvarint(dst, kindIPv4)
@@ -122,46 +113,47 @@ func decode(dst, e []byte) []byte {
 	return append(dst, p[:h>>2]...)
 }
 
-// uuidKind reports whether s is a canonical UUID (8-4-4-4-12 hex digits) in
-// one letter case, and which.
-func uuidKind(s string) (kind int, ok bool) {
-	if len(s) != 36 {
-		return 0, false
+// hexValue maps a hex digit to its value, with its kind in bits 4 and 5:
+// 1 for a digit, 2 for a lower-case letter, 3 for an upper-case one; 0 for
+// anything else.
+var hexValue = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c-'0') | 1<<4
 	}
-	lower, upper := false, false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case i == 8 || i == 13 || i == 18 || i == 23:
-			if c != '-' {
-				return 0, false
-			}
-		case '0' <= c && c <= '9':
-		case 'a' <= c && c <= 'f':
-			lower = true
-		case 'A' <= c && c <= 'F':
-			upper = true
-		default:
-			return 0, false
-		}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = uint8(c-'a'+10) | 2<<4
+		t[c-'a'+'A'] = uint8(c-'a'+10) | 3<<4
 	}
-	switch {
-	case lower && upper:
-		return 0, false
-	case upper:
-		return kindUUIDUpper, true
-	}
-	return kindUUIDLower, true
-}
+	return t
+}()
 
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
+// parseUUID parses a canonical UUID (8-4-4-4-12 hex digits) written in one
+// letter case, and says which.
+func parseUUID(s string) (u [16]byte, kind int, ok bool) {
+	if len(s) != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-' {
+		return u, 0, false
 	}
-	return c - 'a' + 10
+	var kinds uint8
+	j := 0
+	for i := 0; i < 36; i += 2 {
+		if i == 8 || i == 13 || i == 18 || i == 23 {
+			i++
+		}
+		hi, lo := hexValue[s[i]], hexValue[s[i+1]]
+		if hi == 0 || lo == 0 {
+			return u, 0, false
+		}
+		kinds |= 1<<(hi>>4) | 1<<(lo>>4)
+		u[j] = (hi&15)<<4 | lo&15
+		j++
+	}
+	switch {
+	case kinds&(1<<2) != 0 && kinds&(1<<3) != 0:
+		return u, 0, false // both letter cases
+	case kinds&(1<<3) != 0:
+		return u, kindUUIDUpper, true
+	}
+	return u, kindUUIDLower, true
 }
 
 // parseIPv4 parses a dotted-decimal IPv4 address written canonically (no
@@ -195,35 +187,57 @@ func parseIPv4(s string) (ip [4]byte, ok bool) {
 }
 
 // symtab interns strings: each distinct string gets a dense symbol, 0 being
-// the empty string. The strings live in a shared arena; the index is an
-// open-addressing hash table whose slots hold a symbol in the low 24 bits
-// and 8 bits of its hash above them, so that probing rarely touches the
-// arena. A table holds at most maxSymbols strings.
+// the empty string. The strings live in a shared arena.
+//
+// An exact table indexes every symbol in an open-addressing hash table
+// whose slots hold a symbol in the low 24 bits and 8 bits of its hash above
+// them, so that probing rarely touches the arena: a string has one symbol.
+// A loose table keeps only a cache of recent strings, so a string that
+// comes back after being evicted gets a second symbol; it suits columns
+// where most values are unique (source IPs, access keys) and nothing needs
+// one symbol per string. Both cache recent strings, since consecutive
+// events mostly repeat values. A table holds at most maxSymbols strings.
 type symtab struct {
 	a       *arena
+	exact   bool
+	packs   bool     // try the packed forms (UUIDs, IPv4) before storing plainly
 	refs    []uint32 // symbol -> arena reference; refs[0] is unused
-	slots   []uint32 // tag<<symBits | symbol; 0 = free
+	slots   []uint32 // exact tables: tag<<symBits | symbol; 0 = free
 	seed    maphash.Seed
 	scratch []byte
-	// recent caches plainly stored strings, as views into the arena, by a
-	// cheap hash: consecutive events mostly repeat low-cardinality values.
-	recent [256]struct {
-		s   string
-		sym uint32
-	}
+	recent  [1 << recentBits]recentSym
+	// last is the most recent plainly stored string, as a view into the
+	// arena, and lastSym its symbol: the cheapest hit of all.
+	last    string
+	lastSym uint32
+}
+
+// recentSym is a cached symbol with 32 bits of its string's hash, checked
+// before the arena is.
+type recentSym struct {
+	hash, sym uint32 // sym 0 = none
 }
 
 const (
 	symBits    = 24
 	maxSymbols = 1<<symBits - 1
+	recentBits = 12
 )
+
+func newSymtab(a *arena, seed maphash.Seed, exact, packs bool) *symtab {
+	t := &symtab{a: a, exact: exact, packs: packs, refs: make([]uint32, 1), seed: seed}
+	if exact {
+		t.slots = make([]uint32, 16)
+	}
+	return t
+}
 
 // slot returns, for hash h, the slot index to start probing at and the tag.
 func (t *symtab) slot(h uint64) (start, tag uint32) {
 	return uint32(h) & uint32(len(t.slots)-1), uint32(h>>(64-(32-symBits))) << symBits
 }
 
-// hashEntry hashes an entry: a plain one by its string (as lookup hashes a
+// hashEntry hashes an entry: a plain one by its string (as intern hashes a
 // string it has not encoded), a packed one by its bytes.
 func (t *symtab) hashEntry(e []byte) uint64 {
 	h, n := binary.Uvarint(e)
@@ -231,10 +245,6 @@ func (t *symtab) hashEntry(e []byte) uint64 {
 		return maphash.Bytes(t.seed, e[n:])
 	}
 	return maphash.Bytes(t.seed, e)
-}
-
-func newSymtab(a *arena, seed maphash.Seed) *symtab {
-	return &symtab{a: a, refs: make([]uint32, 1), slots: make([]uint32, 16), seed: seed}
 }
 
 // len returns the number of symbols, counting the empty string.
@@ -246,50 +256,49 @@ func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 	if s == "" {
 		return 0, false, true
 	}
-	c := &t.recent[(len(s)*31+int(s[0])*7+int(s[len(s)/2])*3+int(s[len(s)-1]))&255]
-	if c.s == s {
-		return c.sym, false, true
+	if s == t.last {
+		return t.lastSym, false, true
 	}
-	sym, added, ok = t.lookup(s)
-	if ok && sym != 0 {
-		if v := t.view(sym, nil); v == s {
-			c.s, c.sym = v, sym
-		}
+	sym, added, ok = t.find(s)
+	if ok && !t.isPacked(sym) {
+		t.last, t.lastSym = t.view(sym, nil), sym
 	}
 	return sym, added, ok
 }
 
-// lookup interns s, which is not empty, through the hash table.
-func (t *symtab) lookup(s string) (sym uint32, added, ok bool) {
-	packed, isPacked := pack(t.scratch[:0], s)
-	t.scratch = packed
+// find interns s, which is not empty, through the caches and the index.
+func (t *symtab) find(s string) (sym uint32, added, ok bool) {
+	var packed []byte
+	isPacked := false
+	if t.packs {
+		packed, isPacked = pack(t.scratch[:0], s)
+		t.scratch = packed
+	}
 	var h uint64
 	if isPacked {
 		h = maphash.Bytes(t.seed, packed)
 	} else {
 		h = maphash.String(t.seed, s)
 	}
-	mask := uint32(len(t.slots) - 1)
-	i, tag := t.slot(h)
-	for ; t.slots[i] != 0; i = (i + 1) & mask {
-		if t.slots[i]&^maxSymbols != tag {
-			continue
-		}
-		sym := t.slots[i] & maxSymbols
-		e := t.a.entry(t.refs[sym])
-		if isPacked {
-			if bytes.Equal(e, packed) {
+	c := &t.recent[h>>(64-recentBits)]
+	if c.sym != 0 && c.hash == uint32(h) && t.holds(c.sym, s, packed, isPacked) {
+		return c.sym, false, true
+	}
+	var i, tag uint32
+	if t.exact {
+		mask := uint32(len(t.slots) - 1)
+		for i, tag = t.slot(h); t.slots[i] != 0; i = (i + 1) & mask {
+			if sym := t.slots[i] & maxSymbols; t.slots[i]&^maxSymbols == tag && t.holds(sym, s, packed, isPacked) {
+				*c = recentSym{uint32(h), sym}
 				return sym, false, true
 			}
-		} else if hdr, n := binary.Uvarint(e); hdr == uint64(len(s))<<2|kindPlain && string(e[n:]) == s {
-			return sym, false, true
 		}
 	}
 	if len(t.refs) > maxSymbols {
 		return 0, false, false
 	}
 	if !isPacked {
-		t.scratch = encode(t.scratch[:0], s)
+		t.scratch = plain(t.scratch[:0], s)
 	}
 	ref, ok := t.a.put(t.scratch)
 	if !ok {
@@ -297,11 +306,24 @@ func (t *symtab) lookup(s string) (sym uint32, added, ok bool) {
 	}
 	sym = uint32(len(t.refs))
 	t.refs = append(t.refs, ref)
-	t.slots[i] = tag | sym
-	if len(t.refs)*4 > len(t.slots)*3 {
-		t.rehash(len(t.slots) * 2)
+	*c = recentSym{uint32(h), sym}
+	if t.exact {
+		t.slots[i] = tag | sym
+		if len(t.refs)*4 > len(t.slots)*3 {
+			t.rehash(len(t.slots) * 2)
+		}
 	}
 	return sym, true, true
+}
+
+// holds reports whether sym is s, given s's packed form if it has one.
+func (t *symtab) holds(sym uint32, s string, packed []byte, isPacked bool) bool {
+	e := t.a.entry(t.refs[sym])
+	if isPacked {
+		return bytes.Equal(e, packed)
+	}
+	h, n := binary.Uvarint(e)
+	return h == uint64(len(s))<<2|kindPlain && string(e[n:]) == s
 }
 
 // place puts sym, whose entry is e, into a free slot.
@@ -335,10 +357,15 @@ func (t *symtab) isIPv4(sym uint32) bool {
 	return sym != 0 && t.a.entry(t.refs[sym])[0]&3 == kindIPv4
 }
 
+// isPacked reports whether sym is stored in a packed form.
+func (t *symtab) isPacked(sym uint32) bool {
+	return sym != 0 && t.a.entry(t.refs[sym])[0]&3 != kindPlain
+}
+
 // view returns the string of sym without copying it when it is stored
 // plainly: such a view stays valid as long as the arena. Otherwise it
-// decodes into *buf (or returns "" when buf is nil); that result is valid
-// only until the next call with the same buf and must not be retained.
+// decodes into *buf (buf must not be nil then); that result is valid only
+// until the next call with the same buf and must not be retained.
 func (t *symtab) view(sym uint32, buf *[]byte) string {
 	if sym == 0 {
 		return ""
@@ -348,9 +375,6 @@ func (t *symtab) view(sym uint32, buf *[]byte) string {
 	if h&3 == kindPlain {
 		p := e[n:]
 		return unsafe.String(unsafe.SliceData(p), len(p))
-	}
-	if buf == nil {
-		return ""
 	}
 	*buf = decode((*buf)[:0], e)
 	return unsafe.String(unsafe.SliceData(*buf), len(*buf))

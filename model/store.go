@@ -121,7 +121,10 @@ func NewStore() *Store {
 	}
 	seed := maphash.MakeSeed()
 	for f := range s.syms {
-		s.syms[f] = newSymtab(&s.arena, seed)
+		// eventIDs need exact dedupe, and users exact counts; source IPs
+		// and access keys are mostly unique or repeat in runs.
+		exact := f != int(colIP) && f != int(colKey)
+		s.syms[f] = newSymtab(&s.arena, seed, exact, f == int(colID) || f == int(colIP))
 	}
 	return s
 }

@@ -309,42 +309,65 @@ func TestEncodeRoundTrip(t *testing.T) {
 		"", "a", "0b5a7e2c-1f00-4c1e-9a55-1234567890ab", "0B5A7E2C-1F00-4C1E-9A55-1234567890AB",
 		"0b5a7e2c-1f00-4c1e-9a55-1234567890AB", "0b5a7e2c-1f00-4c1e-9a55-1234567890a", "0b5a7e2c-1f00-4c1e-9a55_1234567890ab",
 		"00000000-0000-0000-0000-000000000000", "gb5a7e2c-1f00-4c1e-9a55-1234567890ab",
+		"ffffffff-abcd-ef01-2345-6789abcdef00", "FFFFFFFF-ABCD-EF01-2345-6789ABCDEF00", "0b5a7e2c-1f00-4c1e-9a55-1234567890:b",
 		"1.2.3.4", "255.255.255.255", "0.0.0.0", "01.2.3.4", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1..2.3", "1.2.3.", ".1.2.3",
 		"::1", "AWS Internal", "ec2.amazonaws.com", strings.Repeat("é", 300), "nul\x00byte", "\xff\xfe",
 	} {
-		got := string(decode(nil, encode(nil, s)))
-		if got != s {
+		e, ok := pack(nil, s)
+		if !ok {
+			e = plain(nil, s)
+		}
+		if got := string(decode(nil, e)); got != s {
 			t.Errorf("decode(encode(%q)) = %q", s, got)
 		}
-		e := encode(nil, s)
 		if n := entrySize(append(e, "trailing"...)); n != len(e) {
 			t.Errorf("entrySize(%q) = %d, want %d", s, n, len(e))
 		}
 	}
-	var a arena
-	st := newSymtab(&a, maphash.MakeSeed())
+	for _, exact := range []bool{true, false} {
+		for _, packs := range []bool{true, false} {
+			testSymtab(t, newSymtab(&arena{}, maphash.MakeSeed(), exact, packs))
+		}
+	}
+}
+
+// testSymtab interns a mix of strings, some repeated far apart, and checks
+// each symbol gives back its string and, in an exact table, that a string
+// has one symbol.
+func testSymtab(t *testing.T, st *symtab) {
+	t.Helper()
 	want := map[string]uint32{}
-	for i := range 5000 {
-		s := fmt.Sprintf("v%d", i%1700)
-		if i%3 == 0 {
+	strs := map[uint32]string{}
+	for i := range 20000 {
+		s := fmt.Sprintf("v%d", i%5700)
+		switch i % 3 {
+		case 0:
 			s = fmt.Sprintf("10.0.%d.%d", i%7, i%250)
+		case 1:
+			s = fmt.Sprintf("%08x-0000-4000-8000-%012x", i%3000, i%3000)
 		}
 		sym, added, ok := st.intern(s)
 		if !ok {
 			t.Fatal("intern failed")
 		}
-		if old, seen := want[s]; seen != !added || (seen && old != sym) {
+		if old, seen := want[s]; st.exact && (seen != !added || (seen && old != sym)) {
 			t.Fatalf("intern(%q) = %d, added %v; had %d, %v", s, sym, added, old, seen)
 		}
-		want[s] = sym
+		if prev, ok := strs[sym]; (ok && prev != s) || (!ok && !added) {
+			t.Fatalf("intern(%q) = %d, which is %q", s, sym, prev)
+		}
+		want[s], strs[sym] = sym, s
 	}
-	for s, sym := range want {
+	for sym, s := range strs {
 		if got := st.str(sym); got != s {
 			t.Errorf("str(%d) = %q, want %q", sym, got, s)
 		}
 	}
-	if st.len() != len(want)+1 {
+	if st.exact && st.len() != len(want)+1 {
 		t.Errorf("len = %d, want %d", st.len(), len(want)+1)
+	}
+	if !st.exact && st.len() != len(strs)+1 {
+		t.Errorf("len = %d, want %d", st.len(), len(strs)+1)
 	}
 }
 
