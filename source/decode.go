@@ -64,6 +64,11 @@ func (d *Decoder) Decode(name string, data []byte, blob model.Blob) ([]model.Eve
 func (d *Decoder) Append(dst []model.Event, name string, data []byte, blob model.Blob) ([]model.Event, []Problem) {
 	b := body{dec: d, name: name, data: data, blob: blob, events: dst}
 	b.decode()
+	if len(b.events) == len(dst) && b.index > 1 && len(b.problems) > 0 {
+		// Not one good record: likely some other JSON, not a damaged log.
+		err := fmt.Errorf("no CloudTrail records: none of its %d JSON values is one; the first: %w", b.index, b.problems[0].Err)
+		return b.events, []Problem{{Where: name, Err: err}}
+	}
 	if b.dropped > 0 {
 		b.problems = append(b.problems, Problem{Where: name, Err: fmt.Errorf("%d more damaged records not listed", b.dropped)})
 	}

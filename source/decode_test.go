@@ -132,7 +132,8 @@ func TestDecodeDamage(t *testing.T) {
 		{"log event without message", `{"logEvents":[{"id":"1"}]}`, nil, []string{"record 0: log event without a message string"}},
 		{"unterminated key", `{"Rec`, nil, []string{"invalid JSON"}},
 		{"empty object", `{}`, nil, []string{"no CloudTrail records"}},
-		{"empty objects", "{}\n{ }", nil, []string{"record 0: parse record: record has no eventTime", "record 1: parse record: record has no eventTime"}},
+		{"empty objects", "{}\n{ }", nil, []string{"no CloudTrail records: none of its 2 JSON values is one; the first: record 0: parse record: record has no eventTime"}},
+		{"other json lines", `{"file":"a"}` + "\n" + `{"file":"b"}` + "\n" + `{"file":"c"}`, nil, []string{"none of its 3 JSON values"}},
 		{"trailing comma", `{"Records":[],}`, nil, []string{"unexpected '}'"}},
 		{"missing colon", `{"Records" [`, nil, []string{"expected ':'"}},
 	}
@@ -160,16 +161,13 @@ func TestDecodeDamage(t *testing.T) {
 
 func TestDecodeBoundsProblems(t *testing.T) {
 	var b strings.Builder
-	b.WriteString(`{"Records":[`)
-	for i := range 1000 {
-		if i > 0 {
-			b.WriteString(",")
-		}
-		b.WriteString(`{"eventName":"X"}`)
+	b.WriteString(`{"Records":[` + rec("good", "A"))
+	for range 1000 {
+		b.WriteString(`,{"eventName":"X"}`)
 	}
 	b.WriteString(`]}`)
-	_, problems := source.Decode("f", []byte(b.String()), nil)
-	if len(problems) != 21 || !strings.Contains(problems[20].Error(), "980 more damaged records") {
+	events, problems := source.Decode("f", []byte(b.String()), nil)
+	if len(events) != 1 || len(problems) != 21 || !strings.Contains(problems[20].Error(), "980 more damaged records") {
 		t.Fatalf("%d problems, last %v", len(problems), problems[len(problems)-1])
 	}
 }
@@ -222,7 +220,11 @@ func TestDecodeSharedData(t *testing.T) {
 			case p.Where != path || p.Err.Error() == "":
 				t.Errorf("problem without a file or a reason: %v", p)
 			default:
-				if strings.HasPrefix(p.Err.Error(), "record ") {
+				var n int
+				if _, err := fmt.Sscanf(p.Err.Error(), "no CloudTrail records: none of its %d JSON values", &n); err == nil {
+					records += n
+					damaged += n
+				} else if strings.HasPrefix(p.Err.Error(), "record ") {
 					records++
 					damaged++
 				}

@@ -465,6 +465,7 @@ func TestLocalSharedData(t *testing.T) {
 		if p.Where == "" || p.Err == nil {
 			t.Errorf("problem without a file or a reason: %#v", p)
 		}
+		t.Logf("problem: %v", p)
 	}
 	t.Logf("%d files: %d events, %d problems", log.last.UnitsDone, len(log.events), len(log.problems))
 	if len(log.events) < 450 {

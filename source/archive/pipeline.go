@@ -112,7 +112,7 @@ func (c *cursor) Next(ctx context.Context) (source.Page, error) {
 	if err := ctx.Err(); err != nil {
 		return source.Page{}, err
 	}
-	if c.listed && c.head == len(c.tasks) && c.carry.Events == nil {
+	if c.listed && c.head == len(c.tasks) && len(c.carry.Events) == 0 && len(c.carry.Problems) == 0 {
 		return source.Page{Progress: c.progress}, io.EOF
 	}
 	page := c.carry
