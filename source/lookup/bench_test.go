@@ -51,6 +51,7 @@ func BenchmarkLoad5000(b *testing.B) {
 				b.ReportMetric(float64(progress.Requests), "requests")
 				for _, r := range cur.(*Cursor).Regions() {
 					b.ReportMetric(float64(r.Requests)/wall.Seconds(), "req/s-"+r.Region)
+					b.ReportMetric(float64(r.Pages), "pages-"+r.Region)
 					b.ReportMetric(float64(r.Throttled), "throttled-"+r.Region)
 				}
 				if bc.name == "1region" {

@@ -178,7 +178,7 @@ var (
 	badCredentialCodes = map[string]bool{
 		"InvalidClientTokenId": true, "UnrecognizedClientException": true, "SignatureDoesNotMatch": true,
 		"AuthFailure": true, "InvalidSignatureException": true, "IncompleteSignature": true,
-		"MissingAuthenticationToken": true,
+		"MissingAuthenticationToken": true, "MissingAuthenticationTokenException": true,
 	}
 	deniedCodes = map[string]bool{
 		"AccessDenied": true, "AccessDeniedException": true, "UnauthorizedOperation": true,
