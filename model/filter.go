@@ -130,6 +130,7 @@ type queryToken struct {
 	valPos     []int
 }
 
+// isQuerySpace reports whether c separates terms.
 func isQuerySpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 }
@@ -271,7 +272,7 @@ func (f *Filter) addToken(tok queryToken, now time.Time) *FilterError {
 					return &FilterError{tok.valPos[i], fmt.Sprintf("bad CIDR %q: write an address (10.0.0.1), a prefix (10.0.) or a CIDR (10.0.0.0/8)", v)}
 				}
 				cv.cidr = p.Masked()
-			case strings.HasSuffix(v, ".") || strings.HasSuffix(v, ":"):
+			case cv.glob == nil && (strings.HasSuffix(v, ".") || strings.HasSuffix(v, ":")):
 				cv.prefix = true
 			}
 		}

@@ -189,6 +189,8 @@ func TestFilterMatch(t *testing.T) {
 		{"ip:10.1.2.0/24", true},
 		{"ip:192.168.0.0/16", false},
 		{"ip:10.*", true},
+		{"ip:10.*.", false},
+		{"ip:10.*.3", true},
 		{"ip:10.1.2", false},
 		{"err:any", true},
 		{"err:none", false},
