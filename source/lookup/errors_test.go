@@ -54,7 +54,7 @@ func isolateAWS(t testing.TB, accessKey, region string) {
 // CloudTrail calls with fixed wire responses, and counts what reaches it.
 type stubAWS struct {
 	sts        func(w http.ResponseWriter) // nil: the caller is account 111122223333
-	cloudtrail func(w http.ResponseWriter, target string)
+	cloudtrail func(w http.ResponseWriter, r *http.Request)
 	requests   atomic.Int64
 }
 
@@ -62,8 +62,8 @@ func (s *stubAWS) start(t *testing.T) string {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
 		_, _ = io.Copy(io.Discard, r.Body)
-		if target := r.Header.Get("X-Amz-Target"); target != "" {
-			s.cloudtrail(w, target)
+		if r.Header.Get("X-Amz-Target") != "" {
+			s.cloudtrail(w, r)
 			return
 		}
 		if s.sts != nil {
@@ -89,8 +89,8 @@ func stsError(code string) func(http.ResponseWriter) {
 	}
 }
 
-func jsonError(code, msg string) func(http.ResponseWriter, string) {
-	return func(w http.ResponseWriter, _ string) {
+func jsonError(code, msg string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.WriteHeader(http.StatusBadRequest)
 		fmt.Fprintf(w, `{"__type":%q,"Message":%q}`, code, msg)
@@ -202,7 +202,7 @@ func TestMissingProfileIsNamed(t *testing.T) {
 
 func TestWritesAreRefusedBeforeSending(t *testing.T) {
 	isolateAWS(t, "AKIAEXAMPLEKEY", "us-east-1")
-	stub := stubAWS{cloudtrail: func(w http.ResponseWriter, _ string) {
+	stub := stubAWS{cloudtrail: func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		fmt.Fprint(w, `{"trailList":[]}`)
 	}}
