@@ -139,7 +139,7 @@ func TestAWSCLIInterop(t *testing.T) {
 		t.Fatalf("run-instances: %+v", run)
 	}
 	if out := cli.run("ec2", "describe-instances", "--filters", "Name=instance-state-name,Values=running",
-		"--query", "Reservations[].Instances[].InstanceID", "--output", "text"); len(strings.Fields(out)) != 2 {
+		"--query", "Reservations[].Instances[].InstanceId", "--output", "text"); len(strings.Fields(out)) != 2 {
 		t.Errorf("describe-instances: %q", out)
 	}
 	cli.run("ec2", "terminate-instances", "--instance-ids", run.Instances[1].InstanceID)
