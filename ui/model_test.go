@@ -60,7 +60,11 @@ func TestFilterAsYouTypeAndEscClears(t *testing.T) {
 	if m.mode != modeNormal || m.query != "user:bob" {
 		t.Fatalf("after enter: mode %v, query %q", m.mode, m.query)
 	}
-	press(t, m, "/", "esc")
+	press(t, m, "enter")
+	if f := frame(m); !strings.HasPrefix(f, "Event 1 of 10 matching user:bob") {
+		t.Errorf("detail title does not show the filter:\n%s", f)
+	}
+	press(t, m, "esc", "/", "esc")
 	if m.query != "" || m.sel.Len() != 50 {
 		t.Errorf("esc left query %q selecting %d events", m.query, m.sel.Len())
 	}

@@ -104,6 +104,9 @@ func (m *Model) detailView() string {
 	if n := m.table.len(); n > 0 {
 		title = fmt.Sprintf("Event %s of %s", groupDigits(m.table.cursor+1), groupDigits(n))
 	}
+	if q := m.filter.String(); q != "" {
+		title += " matching " + Sanitize(q)
+	}
 	if pos := m.detail.position(); pos != "" {
 		title += " · " + pos
 	}
