@@ -649,7 +649,7 @@ func (s *Server) getTrailStatus(req *Request) (ctResult, *apiError) {
 	stamp("LatestDeliveryTime", "", t.LatestDelivery)
 	stamp("LatestDigestDeliveryTime", "", t.LatestDigest)
 	stamp("", "LatestDeliveryAttemptTime", t.LatestDeliveryAttempt)
-	if !t.LatestDeliveryAttempt.IsZero() {
+	if !t.LatestDelivery.IsZero() {
 		out["LatestDeliveryAttemptSucceeded"] = t.LatestDelivery.UTC().Format(timeFormat)
 	}
 	if t.LatestDeliveryError != "" {

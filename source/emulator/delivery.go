@@ -162,6 +162,13 @@ func (s *Server) deliver(now time.Time, forceDigest bool) {
 		if j.digest {
 			digestErr = s.writeDigests(j, now)
 		}
+		var deliverCode, digestCode string
+		if deliverErr != nil {
+			deliverCode = s.deliveryErrorCode(j.view.Bucket)
+		}
+		if digestErr != nil {
+			digestCode = s.deliveryErrorCode(j.view.Bucket)
+		}
 		s.mu.Lock()
 		t := j.t
 		for k, evs := range j.pending {
@@ -177,7 +184,7 @@ func (s *Server) deliver(now time.Time, forceDigest bool) {
 			t.LatestDeliveryAttempt = now
 			t.LatestDeliveryError = ""
 			if deliverErr != nil {
-				t.LatestDeliveryError = deliverErr.Error()
+				t.LatestDeliveryError = deliverCode
 			} else {
 				t.LatestDelivery = now
 			}
@@ -192,7 +199,7 @@ func (s *Server) deliver(now time.Time, forceDigest bool) {
 		if j.digest {
 			t.LatestDigestError = ""
 			if digestErr != nil {
-				t.LatestDigestError = digestErr.Error()
+				t.LatestDigestError = digestCode
 			} else {
 				t.LatestDigest = now
 				t.DigestStart = now.Truncate(time.Second)
@@ -207,6 +214,15 @@ func (s *Server) deliver(now time.Time, forceDigest bool) {
 			s.cfg.Logf("emulator: digest trail %s: %v", j.view.Name, digestErr)
 		}
 	}
+}
+
+// deliveryErrorCode is what GetTrailStatus reports for a failed delivery,
+// as CloudTrail does: the S3 error code.
+func (s *Server) deliveryErrorCode(bucket string) string {
+	if s.store == nil || !s.store.BucketExists(bucket) {
+		return "NoSuchBucket"
+	}
+	return "InternalError"
 }
 
 func hasLogFiles(t *trail) bool {

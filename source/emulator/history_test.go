@@ -10,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 func newServer(t testing.TB, cfg Config) *Server {
@@ -145,6 +147,17 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 	if err != nil || len(keys1.PublicKeyList) != 1 {
 		t.Fatalf("list public keys: %v %+v", err, keys1)
 	}
+	if _, err := bucketClient(endpoint).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("kept"), S3BucketName: aws.String("kept-bucket"),
+		EnableLogFileValidation: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	s1.Deliver(testNow.Add(time.Minute))
 	before := s1.history.all()
 	if err := s1.Close(); err != nil {
 		t.Fatal(err)
@@ -161,10 +174,83 @@ func TestPersistenceAcrossRestarts(t *testing.T) {
 			t.Fatalf("event %d changed across the restart", i)
 		}
 	}
-	keys2, err := ctClient(endpoint2, KeyAlice, "us-east-1").ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{})
+	ct2 := ctClient(endpoint2, KeyAlice, "us-east-1")
+	keys2, err := ct2.ListPublicKeys(ctx, &cloudtrail.ListPublicKeysInput{})
 	if err != nil || len(keys2.PublicKeyList) != 1 ||
 		*keys2.PublicKeyList[0].Fingerprint != *keys1.PublicKeyList[0].Fingerprint {
 		t.Fatalf("signing key changed across the restart: %v", err)
+	}
+	st, err := ct2.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("kept")})
+	if err != nil || !aws.ToBool(st.IsLogging) || st.LatestDigestDeliveryTime == nil {
+		t.Fatalf("trail after restart: %v %+v", err, st)
+	}
+	// The digest chain continues across the restart.
+	s2.Deliver(testNow.Add(2 * time.Minute))
+	sc := bucketClient(endpoint2)
+	digests := listKeys(t, sc, "kept-bucket", "AWSLogs/123456789012/CloudTrail-Digest/us-east-1/")
+	if len(digests) != 2 {
+		t.Fatalf("digests %v", digests)
+	}
+	body, _, _, err := getObject(ctx, sc, "kept-bucket", digests[1])
+	if err != nil || !bytes.Contains(body, []byte(`"previousDigestS3Object":"`+strings.ReplaceAll(digests[0], "/", `\/`)+`"`)) {
+		t.Fatalf("second digest does not chain to the first: %v %s", err, body)
+	}
+}
+
+func TestDeliveryLoopAndFailures(t *testing.T) {
+	_, endpoint := startServer(t, Config{Rate: -1, DeliveryInterval: 20 * time.Millisecond, DigestInterval: 20 * time.Millisecond})
+	ctx := context.Background()
+	sc := bucketClient(endpoint)
+	ct := ctClient(endpoint, KeyAlice, "us-east-1")
+	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("flaky-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("loop"), S3BucketName: aws.String("flaky-bucket"),
+		EnableLogFileValidation: aws.Bool(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String("flaky-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("loop")}); err != nil {
+		t.Fatal(err)
+	}
+	status := func(done func(*cloudtrail.GetTrailStatusOutput) bool) *cloudtrail.GetTrailStatusOutput {
+		t.Helper()
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			st, err := ct.GetTrailStatus(ctx, &cloudtrail.GetTrailStatusInput{Name: aws.String("loop")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done(st) {
+				return st
+			}
+		}
+		t.Fatal("the delivery loop did not get there")
+		return nil
+	}
+	st := status(func(st *cloudtrail.GetTrailStatusOutput) bool { return aws.ToString(st.LatestDeliveryError) != "" })
+	if aws.ToString(st.LatestDeliveryError) != "NoSuchBucket" || st.LatestDeliveryTime != nil {
+		t.Fatalf("status with the bucket gone: %+v", st)
+	}
+	// Once the bucket is back, the events held back are delivered.
+	if _, err := sc.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("flaky-bucket")}); err != nil {
+		t.Fatal(err)
+	}
+	status(func(st *cloudtrail.GetTrailStatusOutput) bool {
+		return st.LatestDeliveryTime != nil && st.LatestDigestDeliveryTime != nil && aws.ToString(st.LatestDeliveryError) == ""
+	})
+	logs := listKeys(t, sc, "flaky-bucket", "AWSLogs/123456789012/CloudTrail/")
+	found := false
+	for _, k := range logs {
+		body, _, _, err := getObject(ctx, sc, "flaky-bucket", k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found = found || bytes.Contains(body, []byte(`"eventName":"StartLogging"`))
+	}
+	if !found {
+		t.Fatalf("the StartLogging event held back was never delivered (%d log files)", len(logs))
 	}
 }
 
