@@ -265,11 +265,11 @@ func (m *Model) paged(msg pageMsg) tea.Cmd {
 		return nil
 	}
 	var cmds []tea.Cmd
-	if m.now().Sub(m.selAt) >= reselectEvery {
+	if m.now().Sub(m.selAt) >= m.reselectInterval() {
 		m.reselect(false)
 	} else if !m.selQueued {
 		m.selQueued = true
-		cmds = append(cmds, reselectAfter(reselectEvery))
+		cmds = append(cmds, reselectAfter(m.reselectInterval()))
 	}
 	if m.load.state == loadStopping {
 		m.load.state = loadPaused

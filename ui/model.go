@@ -51,8 +51,14 @@ const (
 )
 
 // reselectEvery bounds how often the selection is recomputed while pages
-// arrive, so loading a million events does not filter them per page.
-const reselectEvery = 100 * time.Millisecond
+// arrive, so loading a million events does not filter them per page. When
+// selecting takes long (a fuzzy filter over many events), the interval
+// grows to reselectShare times the last selection's cost, so loading never
+// spends more than about a fifth of its time re-filtering.
+const (
+	reselectEvery = 100 * time.Millisecond
+	reselectShare = 4
+)
 
 // reopenDelay is how long a typed query must stay unchanged before a new
 // time range or pushed attribute makes the source be read again.
@@ -72,10 +78,11 @@ type Model struct {
 	filter    *model.Filter // the last query that parsed
 	filterErr error         // why query does not parse, if it does not
 	sel       *model.Selection
-	selVer    uint64    // store version sel was made from
-	selAt     time.Time // when sel was made
-	selQueued bool      // a reselectMsg is on its way
-	reopenSeq int       // counts query changes, to drop outdated reopenMsgs
+	selVer    uint64        // store version sel was made from
+	selAt     time.Time     // when sel was made
+	selCost   time.Duration // how long making sel took
+	selQueued bool          // a reselectMsg is on its way
+	reopenSeq int           // counts query changes, to drop outdated reopenMsgs
 
 	load     loader
 	problems []source.Problem
@@ -195,10 +202,17 @@ func (m *Model) reselect(force bool) {
 	if !force && m.sel != nil && m.selVer == m.store.Version() {
 		return
 	}
+	start := m.now()
 	m.sel = m.store.Select(m.filter)
 	m.selVer = m.store.Version()
 	m.selAt = m.now()
+	m.selCost = m.selAt.Sub(start)
 	m.table.setSelection(m.sel, m.opts.Follow)
+}
+
+// reselectInterval is how long to wait between selections while loading.
+func (m *Model) reselectInterval() time.Duration {
+	return max(reselectEvery, reselectShare*m.selCost)
 }
 
 // setQuery parses q; a query that parses replaces the filter, one that
