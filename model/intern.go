@@ -260,7 +260,7 @@ func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 		return t.lastSym, false, true
 	}
 	sym, added, ok = t.find(s)
-	if ok && !t.isPacked(sym) {
+	if ok && t.kind(sym) == kindPlain {
 		t.last, t.lastSym = t.view(sym, nil), sym
 	}
 	return sym, added, ok
@@ -351,15 +351,12 @@ func (t *symtab) str(sym uint32) string {
 	return string(decode(nil, t.a.entry(t.refs[sym])))
 }
 
-// isIPv4 reports whether sym is stored as a packed IPv4 address: its string
-// holds only digits and dots.
-func (t *symtab) isIPv4(sym uint32) bool {
-	return sym != 0 && t.a.entry(t.refs[sym])[0]&3 == kindIPv4
-}
-
-// isPacked reports whether sym is stored in a packed form.
-func (t *symtab) isPacked(sym uint32) bool {
-	return sym != 0 && t.a.entry(t.refs[sym])[0]&3 != kindPlain
+// kind returns how sym is stored: kindPlain, or one of the packed kinds.
+func (t *symtab) kind(sym uint32) byte {
+	if sym == 0 {
+		return kindPlain
+	}
+	return t.a.entry(t.refs[sym])[0] & 3
 }
 
 // view returns the string of sym without copying it when it is stored

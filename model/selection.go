@@ -1,6 +1,8 @@
 package model
 
 import (
+	"bytes"
+	"net/netip"
 	"slices"
 	"sort"
 	"strings"
@@ -66,6 +68,58 @@ type memo struct {
 	// noIPv4: the term cannot match a string of only digits and dots, so
 	// packed IPv4 symbols need not be decoded.
 	noIPv4 bool
+	// packed, when set, decides the term on packed symbols.
+	packed *packedRule
+}
+
+// packedRule decides a term on packed entries without decoding them. A
+// packed entry holds a canonical UUID or IPv4 address, so an exact value
+// matches it only if the value packs to the same payload (upper- and
+// lower-case UUIDs lower-case alike), and a CIDR needs only the address.
+type packedRule struct {
+	exact [][]byte // payloads of the exact values that pack
+	cidrs []netip.Prefix
+}
+
+// newPackedRule returns the packed rule for t, or nil when t has a value
+// (a pattern, a prefix) that needs the string.
+func newPackedRule(t *term) *packedRule {
+	if t.mode != modeWhole && t.mode != modeIP {
+		return nil
+	}
+	r := &packedRule{}
+	for _, v := range t.vals {
+		switch {
+		case v.glob != nil || v.prefix:
+			return nil
+		case v.cidr.IsValid():
+			r.cidrs = append(r.cidrs, v.cidr)
+		default:
+			if e, ok := pack(nil, v.low); ok {
+				r.exact = append(r.exact, e[1:])
+			}
+		}
+	}
+	return r
+}
+
+// match reports whether the term matches the packed entry e.
+func (r *packedRule) match(e []byte) bool {
+	payload := e[1:] // a packed entry's header is one byte
+	for _, p := range r.exact {
+		if bytes.Equal(p, payload) {
+			return true
+		}
+	}
+	if e[0]&3 == kindIPv4 {
+		a := netip.AddrFrom4([4]byte(payload))
+		for _, c := range r.cidrs {
+			if c.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lower returns strings.ToLower(s), without allocating when s is ASCII:
@@ -92,8 +146,12 @@ func (m *memo) hit(sym uint32) bool {
 	case 2:
 		return false
 	}
-	ok := false
-	if !m.noIPv4 || !m.st.isIPv4(sym) {
+	var ok bool
+	switch kind := m.st.kind(sym); {
+	case kind != kindPlain && m.packed != nil:
+		ok = m.packed.match(m.st.a.entry(m.st.refs[sym]))
+	case kind == kindIPv4 && m.noIPv4:
+	default:
 		v := m.st.view(sym, &m.buf)
 		ok = m.t.matchLower(v, m.lower(v))
 	}
@@ -127,7 +185,9 @@ func (s *Store) newMatcher(f *Filter) *matcher {
 		case t.mode == modeReadOnly || t.col < nShapeCols:
 			perShape = append(perShape, t)
 		default:
-			m.row = append(m.row, rowTerm{t: t, col: newMemo(t, s.syms[t.col])})
+			rt := rowTerm{t: t, col: newMemo(t, s.syms[t.col])}
+			rt.col.packed = newPackedRule(t)
+			m.row = append(m.row, rt)
 		}
 	}
 	memos := make([]*memo, len(perShape))

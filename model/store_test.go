@@ -408,6 +408,8 @@ func TestSelectAgreesWithMatch(t *testing.T) {
 		"since:2026-11-19T23:50:00Z", "until:2026-11-19T23:55:00Z", "id:0*", "id:odd-4", "accesskey:AKIA*", "agent:boto",
 		"agent:*\x1b*", "type:AwsConsoleSignIn", "category:management", "runinst", "alice", "10", "thing", "-ec2", "zz",
 		"ünï", "i-0abc", "kelvin", "\u212a", "deploybot", "-alice", "12.3",
+		"id:" + events[17].ID, "id:" + strings.ToUpper(events[18].ID) + "," + events[19].ID, "-id:" + events[20].ID,
+		"ip:" + events[21].SourceIP, "ip:" + events[22].SourceIP + "/16", "ip:" + events[23].SourceIP + ",::ffff:10.1.2.3",
 	}
 	rng := rand.New(rand.NewPCG(5, 5))
 	partial := 0
