@@ -33,6 +33,7 @@ type loader struct {
 	query    source.Query
 	state    loadState
 	cursor   source.Cursor
+	ctx      context.Context // the context of the read, for every Open and Next
 	cancel   context.CancelFunc
 	progress source.Progress
 	err      error
@@ -193,7 +194,7 @@ func (m *Model) startLoad(q source.Query) tea.Cmd {
 		cmds = append(cmds, closeCmd(m.load.cursor))
 	}
 	ctx, cancel := context.WithCancel(m.base)
-	m.load = loader{reqID: m.load.reqID + 1, query: q, state: loadOpening, cancel: cancel}
+	m.load = loader{reqID: m.load.reqID + 1, query: q, state: loadOpening, ctx: ctx, cancel: cancel}
 	m.problems = nil
 	cmds = append(cmds, openCmd(ctx, m.src, q, m.load.reqID), m.spinner.Tick)
 	return tea.Batch(cmds...)
@@ -206,9 +207,9 @@ func (m *Model) resume() tea.Cmd {
 		if m.load.cursor == nil {
 			return m.startLoad(m.load.query)
 		}
-		ctx, cancel := context.WithCancel(m.base)
-		m.load.cancel, m.load.state, m.load.err = cancel, loadReading, nil
-		return tea.Batch(nextCmd(ctx, m.load.cursor, m.load.reqID), m.spinner.Tick)
+		m.load.ctx, m.load.cancel = context.WithCancel(m.base)
+		m.load.state, m.load.err = loadReading, nil
+		return tea.Batch(nextCmd(m.load.ctx, m.load.cursor, m.load.reqID), m.spinner.Tick)
 	case loadDone, loadIdle:
 		return m.startLoad(m.load.query)
 	}
@@ -241,9 +242,7 @@ func (m *Model) opened(msg openedMsg) tea.Cmd {
 		return nil
 	}
 	m.load.state = loadReading
-	ctx, cancel := context.WithCancel(m.base)
-	m.load.cancel = cancel
-	return nextCmd(ctx, msg.cursor, msg.reqID)
+	return nextCmd(m.load.ctx, msg.cursor, msg.reqID)
 }
 
 // paged adds a page to the store and asks for the next one.
@@ -275,9 +274,7 @@ func (m *Model) paged(msg pageMsg) tea.Cmd {
 		m.load.state = loadPaused
 		return tea.Batch(cmds...)
 	}
-	ctx, cancel := context.WithCancel(m.base)
-	m.load.cancel = cancel
-	return tea.Batch(append(cmds, nextCmd(ctx, msg.cursor, msg.reqID))...)
+	return tea.Batch(append(cmds, nextCmd(m.load.ctx, msg.cursor, msg.reqID))...)
 }
 
 // endLoad records how the current read ended.
