@@ -31,7 +31,9 @@ func (m *Model) typed() tea.Cmd {
 	return cmd
 }
 
-// key routes a key press by mode.
+// key routes a key press by mode. ctrl+c quits whatever the bindings, so
+// no rebinding can trap the user; the text-entry modes (filter bar, picker
+// search) take enter and esc as such, since their other keys are text.
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	if msg.String() == "ctrl+c" {
 		return m.quit()
