@@ -63,7 +63,7 @@ func (e *Error) Error() string {
 	case KindUnreachable:
 		return fmt.Sprintf("cannot reach %s%s: %s", e.endpointName(), e.where(), netCause(e.Err))
 	case KindWriteRefused:
-		return "refused to call " + e.action() + ": lazytrail only reads (Lookup, Describe, List and Get operations)"
+		return "refused to call " + e.action() + ": lazytrail only reads (Lookup, Describe, List, Get and Head operations)"
 	}
 	return fmt.Sprintf("%s%s: %s", e.action(), e.where(), oneLine(e.Err))
 }

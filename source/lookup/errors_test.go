@@ -14,7 +14,9 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lazytrail/lazytrail/source"
 )
@@ -207,15 +209,22 @@ func TestWritesAreRefusedBeforeSending(t *testing.T) {
 		fmt.Fprint(w, `{"trailList":[]}`)
 	}}
 	endpoint := stub.start(t)
-	cfg, _, err := loadConfig(context.Background(), Config{EndpointURL: endpoint})
+	cfg, err := AWSConfig(context.Background(), Config{EndpointURL: endpoint})
 	if err != nil {
 		t.Fatal(err)
+	}
+	bucket := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
+	_, err = bucket.PutObject(context.Background(), &s3.PutObjectInput{
+		Bucket: aws.String("b"), Key: aws.String("k"), Body: strings.NewReader("x"),
+	})
+	var le *Error
+	if !errors.As(err, &le) || le.Kind != KindWriteRefused || le.Op != "s3:PutObject" {
+		t.Fatalf("PutObject error = %v, want KindWriteRefused", err)
 	}
 	client := cloudtrail.NewFromConfig(cfg)
 	_, err = client.CreateTrail(context.Background(), &cloudtrail.CreateTrailInput{
 		Name: aws.String("t"), S3BucketName: aws.String("b"),
 	})
-	var le *Error
 	if !errors.As(err, &le) || le.Kind != KindWriteRefused {
 		t.Fatalf("CreateTrail error = %v, want KindWriteRefused", err)
 	}
@@ -243,5 +252,21 @@ func TestExplain(t *testing.T) {
 	}
 	if got := Explain(errors.New("first\nsecond")); got != "first" {
 		t.Errorf("Explain(two lines) = %q", got)
+	}
+}
+
+func TestExplicitCredentialsReplaceTheChain(t *testing.T) {
+	isolateAWS(t, "", "us-east-1")
+	var stub stubAWS
+	endpoint := stub.start(t)
+	src, err := New(context.Background(), Config{
+		EndpointURL: endpoint,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLEKEY", "secret", ""),
+	})
+	if err != nil {
+		t.Fatal(Explain(err))
+	}
+	if src.Account() != "111122223333" || src.Name() != "us-east-1 via "+endpoint {
+		t.Fatalf("account %q, name %q", src.Account(), src.Name())
 	}
 }

@@ -51,6 +51,9 @@ type Config struct {
 	Insights bool
 	// HTTPClient replaces the SDK's HTTP client, e.g. in tests.
 	HTTPClient *http.Client
+	// Credentials replace the default credential chain, e.g. with an
+	// emulator's key; nil uses the chain.
+	Credentials aws.CredentialsProvider
 }
 
 // environment is what the resolved configuration says about where calls go,
@@ -81,24 +84,12 @@ type Source struct {
 // credentials do not work) and, for "all", EC2 DescribeRegions. Errors are
 // *Error values whose text is one line for the user.
 func New(ctx context.Context, c Config) (*Source, error) {
-	cfg, env, err := loadConfig(ctx, c)
+	cfg, env, err := resolve(ctx, c)
 	if err != nil {
-		return nil, err
-	}
-	if err := checkCredentials(ctx, cfg, &env); err != nil {
 		return nil, err
 	}
 	names := regionList(c.Regions)
 	all := slices.Contains(names, AllRegions)
-	switch {
-	case len(names) > 0 && !all:
-		cfg.Region = names[0]
-	case cfg.Region == "" && all:
-		// Every account has us-east-1 to ask for the list of regions.
-		cfg.Region = "us-east-1"
-	case cfg.Region == "":
-		return nil, &Error{Kind: KindNoRegion, Profile: env.profile}
-	}
 	if len(names) == 0 {
 		names = []string{cfg.Region}
 	}
@@ -140,6 +131,41 @@ func regionList(flags []string) []string {
 	return names
 }
 
+// AWSConfig resolves c into the SDK configuration the live source uses, for
+// other clients lazytrail builds (S3 archives, trail lookups): the same
+// credential chain, endpoint and retries, and the same read-only guard. Its
+// region is the first of c.Regions, else the default one. Errors are *Error
+// values, or name a missing profile.
+func AWSConfig(ctx context.Context, c Config) (aws.Config, error) {
+	cfg, _, err := resolve(ctx, c)
+	return cfg, err
+}
+
+// resolve loads the configuration for c, checks that credentials can be
+// found and picks the region calls go to when none is named: the first of
+// c.Regions, else the default one, else, for "all", us-east-1, which every
+// account has.
+func resolve(ctx context.Context, c Config) (aws.Config, environment, error) {
+	cfg, env, err := loadConfig(ctx, c)
+	if err != nil {
+		return cfg, env, err
+	}
+	if err := checkCredentials(ctx, cfg, &env); err != nil {
+		return cfg, env, err
+	}
+	names := regionList(c.Regions)
+	all := slices.Contains(names, AllRegions)
+	switch {
+	case len(names) > 0 && !all:
+		cfg.Region = names[0]
+	case cfg.Region == "" && all:
+		cfg.Region = "us-east-1"
+	case cfg.Region == "":
+		return cfg, env, &Error{Kind: KindNoRegion, Profile: env.profile}
+	}
+	return cfg, env, nil
+}
+
 // loadConfig resolves the SDK configuration for c: the default credential
 // chain and shared files, the profile, the endpoint, lazytrail's retryer
 // and the read-only guard on every client built from it.
@@ -153,6 +179,9 @@ func loadConfig(ctx context.Context, c Config) (aws.Config, environment, error) 
 	}
 	if c.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(c.Profile))
+	}
+	if c.Credentials != nil {
+		opts = append(opts, config.WithCredentialsProvider(c.Credentials))
 	}
 	if c.EndpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(c.EndpointURL))
