@@ -90,3 +90,13 @@ type Cursor interface {
 	// Close releases the cursor's resources.
 	Close() error
 }
+
+// Follower is a Source that can also wait for events as they arrive, as the
+// live LookupEvents source can. Front ends find it with a type assertion.
+type Follower interface {
+	// Follow returns a cursor whose Next blocks until events newer than
+	// since arrive and returns them newest first, each event once; it never
+	// returns io.EOF. It polls every every; q's attribute and category
+	// apply, its Start and End do not.
+	Follow(q Query, since time.Time, every time.Duration) Cursor
+}

@@ -161,4 +161,7 @@ func (c *FollowCursor) Close() error {
 	return nil
 }
 
-var _ source.Cursor = (*FollowCursor)(nil)
+var (
+	_ source.Cursor   = (*FollowCursor)(nil)
+	_ source.Follower = (*Source)(nil)
+)
