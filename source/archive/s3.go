@@ -35,7 +35,9 @@ type S3Options struct {
 	// CacheMaxBytes caps the cache; the least recently used objects are
 	// evicted beyond it. 0 means DefaultCacheMaxBytes.
 	CacheMaxBytes int64
-	// Concurrency bounds the requests in flight; 0 means DefaultConcurrency.
+	// Concurrency is how many list requests run at once and how many
+	// objects are downloaded ahead of the decoders; 0 means
+	// DefaultConcurrency.
 	Concurrency int
 }
 

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 // BenchmarkS3Ingest uploads the archive named by LAZYTRAIL_BENCH_ARCHIVE
 // (e.g. gen_archive.py /tmp/big --events 1000000 --days 7 --regions 4) to an
 // in-process emulator's S3 and, in the same run, ingests all of it into a
-// model.Store through S3 and from the local files. It also reads one hour of
-// it through S3 and reports the list and get requests that took.
+// model.Store through S3 and from the local files, reporting the wall time
+// and the CPU time of the process (client and in-process server) of each.
+// It also reads one hour of it through S3 and reports the list and get
+// requests that took.
 func BenchmarkS3Ingest(b *testing.B) {
 	dir := os.Getenv("LAZYTRAIL_BENCH_ARCHIVE")
 	if dir == "" {
@@ -58,22 +61,26 @@ func BenchmarkS3Ingest(b *testing.B) {
 		b.Fatal(err)
 	}
 
-	var s3Time, localTime time.Duration
+	var s3Time, localTime, s3CPU, localCPU time.Duration
 	var s3Events, localEvents int
 	b.ResetTimer()
 	for b.Loop() {
 		f.reset()
-		start := time.Now()
+		start, cpu := time.Now(), cpuTime(syscall.RUSAGE_SELF)
 		s3Events = ingest(b, NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{}), all)
 		s3Time += time.Since(start)
-		start = time.Now()
+		s3CPU += cpuTime(syscall.RUSAGE_SELF) - cpu
+		start, cpu = time.Now(), cpuTime(syscall.RUSAGE_SELF)
 		localEvents = ingest(b, local, all)
 		localTime += time.Since(start)
+		localCPU += cpuTime(syscall.RUSAGE_SELF) - cpu
 	}
 	b.StopTimer()
 	lists, gets := f.counts()
 	b.ReportMetric(s3Time.Seconds()/float64(b.N), "s/ingest-s3")
 	b.ReportMetric(localTime.Seconds()/float64(b.N), "s/ingest-local")
+	b.ReportMetric(s3CPU.Seconds()/float64(b.N), "cpu-s/ingest-s3")
+	b.ReportMetric(localCPU.Seconds()/float64(b.N), "cpu-s/ingest-local")
 	b.ReportMetric(float64(s3Events), "events-s3")
 	b.ReportMetric(float64(localEvents), "events-local")
 	b.ReportMetric(float64(lists), "lists-all")
