@@ -128,6 +128,11 @@ func TestLineInput(t *testing.T) {
 	if in.String() != "user:alice " {
 		t.Fatalf("after ctrl+w: %q", in.String())
 	}
+	keys(tea.KeyPressMsg{Code: tea.KeySpace, Text: " "})
+	if in.String() != "user:alice  " {
+		t.Fatalf("after space: %q", in.String())
+	}
+	keys(tea.KeyPressMsg{Code: tea.KeyBackspace})
 	in.insert("a\nb\tc")
 	if in.String() != "user:alice a b c" {
 		t.Fatalf("after pasting: %q", in.String())
