@@ -17,6 +17,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
@@ -506,4 +508,49 @@ func FuzzEC2Handler(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestEC2RecordedThroughServer(t *testing.T) {
+	ctx := context.Background()
+	_, endpoint := startServer(t, Config{Rate: -1})
+	c := ec2.NewFromConfig(aws.Config{
+		Region:           "eu-central-1",
+		Credentials:      credentials.NewStaticCredentialsProvider(KeyAlice, "secret", ""),
+		RetryMaxAttempts: 1,
+	}, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := aws.ToString(run.Instances[0].InstanceId)
+	if _, err := c.StopInstances(ctx, &ec2.StopInstancesInput{InstanceIds: []string{"i-0000000000000000f"}}); apiCode(err) != "InvalidInstanceID.NotFound" {
+		t.Fatalf("stop a missing instance: %v", err)
+	}
+
+	out, err := ctClient(endpoint, KeyAlice, "eu-central-1").LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventSource, AttributeValue: aws.String("ec2.amazonaws.com")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Events) != 2 {
+		t.Fatalf("%d ec2 events, want 2", len(out.Events))
+	}
+	stop, launch := out.Events[0], out.Events[1]
+	if len(launch.Resources) != 1 || aws.ToString(launch.Resources[0].ResourceName) != id || aws.ToString(launch.Resources[0].ResourceType) != "AWS::EC2::Instance" {
+		t.Errorf("RunInstances resources %+v", launch.Resources)
+	}
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(aws.ToString(launch.CloudTrailEvent)), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if got := dig(t, rec, "responseElements", "instancesSet", "items").([]any)[0].(map[string]any)["instanceId"]; got != id || rec["awsRegion"] != "eu-central-1" || rec["readOnly"] != false {
+		t.Errorf("RunInstances record %v", rec)
+	}
+	if err := json.Unmarshal([]byte(aws.ToString(stop.CloudTrailEvent)), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["errorCode"] != "Client.InvalidInstanceID.NotFound" || rec["responseElements"] != nil {
+		t.Errorf("failed StopInstances record %v", rec)
+	}
 }

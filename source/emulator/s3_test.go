@@ -10,12 +10,16 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -366,4 +370,82 @@ func TestS3UnsupportedSubresource(t *testing.T) {
 	if !svc.BucketExists("b") || len(log.names()) != 0 {
 		t.Errorf("bucket %v, recorded %v", svc.BucketExists("b"), log.names())
 	}
+}
+
+func TestS3ThroughServerAcrossRestart(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	s, err := New(Config{DataDir: dir, Rate: -1, Logf: t.Logf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := s3Client(endpoint)
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("kept"), Key: aws.String("a.txt"), Body: strings.NewReader("kept across restarts")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	_, endpoint = startServer(t, Config{DataDir: dir, Rate: -1})
+	get, err := s3Client(endpoint).GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("kept"), Key: aws.String("a.txt")})
+	if err != nil {
+		t.Fatalf("object after restart: %v", err)
+	}
+	defer get.Body.Close()
+	if body, _ := io.ReadAll(get.Body); string(body) != "kept across restarts" {
+		t.Errorf("body %q", body)
+	}
+	// The CreateBucket call before the restart is in the persisted history.
+	out, err := ctClient(endpoint, KeyAlice, "us-east-1").LookupEvents(ctx, &cloudtrail.LookupEventsInput{
+		LookupAttributes: []cttypes.LookupAttribute{{AttributeKey: cttypes.LookupAttributeKeyEventName, AttributeValue: aws.String("CreateBucket")}},
+	})
+	if err != nil || len(out.Events) != 1 || aws.ToString(out.Events[0].Resources[0].ResourceName) != "kept" {
+		t.Errorf("CreateBucket event after restart: %v %+v", err, out)
+	}
+}
+
+func FuzzS3Handler(f *testing.F) {
+	f.Add("PUT", "/b", "", "")
+	f.Add("PUT", "/b?policy", "", `{"Statement":[]}`)
+	f.Add("PUT", "/b/k", "aws-chunked", "3\r\nabc\r\n0\r\n\r\n")
+	f.Add("POST", "/b?delete", "", "<Delete><Object><Key>k</Key></Object></Delete>")
+	f.Add("GET", "/b?list-type=2&prefix=a&continuation-token=%%%", "", "")
+	f.Add("POST", "/b/k?uploads", "", "")
+	svc, err := newS3(func(Call) {}, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := svc.backend.CreateBucket("b"); err != nil {
+		f.Fatal(err)
+	}
+	methods := []string{"GET", "PUT", "POST", "DELETE", "HEAD"}
+	f.Fuzz(func(t *testing.T, method, target, encoding, body string) {
+		if !slices.Contains(methods, method) {
+			method = "GET"
+		}
+		u, err := url.ParseRequestURI(target)
+		if err != nil || u.Host != "" || u.Scheme != "" {
+			return
+		}
+		r := httptest.NewRequest(method, "http://localhost/", strings.NewReader(body))
+		r.URL = u
+		r.RequestURI = target
+		r.Header.Set("Content-Encoding", encoding)
+		if encoding != "" {
+			r.Header.Set("X-Amz-Content-Sha256", "STREAMING-UNSIGNED-PAYLOAD-TRAILER")
+		}
+		w := httptest.NewRecorder()
+		svc.serve(w, &Request{HTTP: r, Service: "s3", Region: "us-east-1", Body: []byte(body), RequestID: "r"})
+		if w.Code == 0 {
+			t.Fatal("no status")
+		}
+	})
 }
