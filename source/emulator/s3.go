@@ -212,6 +212,7 @@ func classifyS3(method, bucket, key string, q url.Values) s3Op {
 type s3Writer struct {
 	http.ResponseWriter
 	status  int
+	written int
 	errBody bytes.Buffer
 }
 
@@ -237,7 +238,9 @@ func (w *s3Writer) Write(p []byte) (int, error) {
 	if w.status >= 400 && w.errBody.Len() < 4096 {
 		w.errBody.Write(p[:min(len(p), 4096-w.errBody.Len())])
 	}
-	return w.ResponseWriter.Write(p)
+	n, err := w.ResponseWriter.Write(p)
+	w.written += n
+	return n, err
 }
 
 // s3Error is the S3 REST error document.
@@ -283,10 +286,28 @@ func (s3 *s3Service) serve(w http.ResponseWriter, req *Request) {
 	if bucket != "" {
 		call.Resources = []Resource{{ARN: "arn:aws:s3:::" + bucket, AccountID: req.Caller.AccountID, Type: "AWS::S3::Bucket"}}
 	}
+	call.AdditionalEventData = s3EventData(r, len(req.Body), sw)
 	if sw.status >= 400 {
 		call.ErrorCode, call.ErrorMessage = s3Failure(sw.status, sw.errBody.Bytes())
 	}
 	s3.record(call)
+}
+
+// s3EventData is the additionalEventData CloudTrail writes for S3 calls.
+func s3EventData(r *http.Request, in int, w *s3Writer) map[string]any {
+	sigVersion, method := "SigV4", "AuthHeader"
+	if strings.HasPrefix(r.Header.Get("Authorization"), "AWS ") {
+		sigVersion = "SigV2"
+	} else if r.URL.Query().Has("X-Amz-Credential") {
+		method = "QueryString"
+	}
+	return map[string]any{
+		"SignatureVersion":     sigVersion,
+		"AuthenticationMethod": method,
+		"bytesTransferredIn":   in,
+		"bytesTransferredOut":  w.written,
+		"x-amz-id-2":           w.Header().Get("x-amz-id-2"),
+	}
 }
 
 // s3Messages fills in the messages gofakes3 leaves empty.

@@ -140,6 +140,12 @@ func TestS3ThroughSDK(t *testing.T) {
 	if len(put.Resources) != 1 || put.Resources[0].ARN != "arn:aws:s3:::trail-logs" || put.ReadOnly {
 		t.Errorf("PutBucketPolicy resources %+v readOnly %v", put.Resources, put.ReadOnly)
 	}
+	if extra, ok := put.AdditionalEventData.(map[string]any); !ok || extra["SignatureVersion"] != "SigV4" || extra["bytesTransferredIn"] != len(testPolicy) {
+		t.Errorf("PutBucketPolicy additionalEventData %v", put.AdditionalEventData)
+	}
+	if out := log.calls[2].AdditionalEventData.(map[string]any)["bytesTransferredOut"]; out != len(testPolicy) {
+		t.Errorf("GetBucketPolicy bytesTransferredOut %v", out)
+	}
 	if !log.calls[2].ReadOnly {
 		t.Error("GetBucketPolicy not recorded read-only")
 	}
