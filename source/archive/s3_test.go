@@ -605,6 +605,24 @@ func TestS3AccessDeniedOnList(t *testing.T) {
 		t.Errorf("error %q does not name the action and the place", err)
 	}
 
+	// A day folder that cannot be listed is a problem; the rest loads.
+	g := newTestS3(t, "trail")
+	g.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1", "eu-west-1"})
+	deniedDay := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/19/"
+	g.deny["LIST "+deniedDay] = true
+	c, err := NewS3(g.client, S3Location{Bucket: "trail"}, S3Options{}).Open(context.Background(), source.Query{Start: archiveEnd.Add(-6 * time.Hour), End: archiveEnd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	events, problems, _ := readAll(t, c)
+	if len(problems) != 1 || problems[0].Where != "s3://trail/"+deniedDay || !errors.As(problems[0].Err, &ad) || ad.Action != "s3:ListBucket" {
+		t.Errorf("problems = %v, want one access denied naming s3:ListBucket for %s", problems, deniedDay)
+	}
+	if len(events) == 0 || slices.ContainsFunc(events, func(e model.Event) bool { return strings.Contains(e.Blob.Name(), deniedDay) }) {
+		t.Errorf("read %d events; want those of eu-west-1 and none from the denied folder", len(events))
+	}
+
 	_, err = NewS3(f.client, S3Location{Bucket: "nosuchbucket"}, S3Options{}).Open(context.Background(), source.Query{})
 	if err == nil || !strings.Contains(err.Error(), "nosuchbucket") {
 		t.Errorf("Open of a missing bucket = %v", err)
