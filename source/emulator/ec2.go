@@ -251,10 +251,17 @@ func (e *ec2Service) serve(w http.ResponseWriter, req *Request) {
 		return
 	}
 	scope := ec2Scope{account: req.Caller.AccountID, region: req.Region}
-	e.mu.Lock()
-	e.settle(scope)
-	res, apiErr := handle(e, req, scope, form)
-	e.mu.Unlock()
+	var res ec2Result
+	var apiErr *ec2Error
+	if form.Get("DryRun") == "true" {
+		// Every caller may do everything here: a dry run always would succeed.
+		apiErr = ec2Errorf("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	} else {
+		e.mu.Lock()
+		e.settle(scope)
+		res, apiErr = handle(e, req, scope, form)
+		e.mu.Unlock()
+	}
 
 	call := Call{
 		Request:           req,
@@ -319,8 +326,11 @@ func writeEC2Error(w http.ResponseWriter, requestID string, e *ec2Error) {
 	}{Errors: []xmlError{{e.Code, e.Message}}, RequestID: requestID}
 	out, _ := xml.Marshal(doc) // strings only: cannot fail
 	status := http.StatusBadRequest
-	if e.Code == "InternalError" {
+	switch e.Code {
+	case "InternalError":
 		status = http.StatusInternalServerError
+	case "DryRunOperation":
+		status = http.StatusPreconditionFailed
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(status)

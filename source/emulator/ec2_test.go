@@ -342,6 +342,10 @@ func TestEC2Errors(t *testing.T) {
 			_, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{Filters: []types.Filter{{Name: aws.String("colour"), Values: []string{"red"}}}})
 			return err
 		}, "InvalidParameterValue"},
+		{"dry run", func() error {
+			_, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1), DryRun: aws.Bool(true)})
+			return err
+		}, "DryRunOperation"},
 		{"unknown region", func() error {
 			_, err := c.DescribeRegions(ctx, &ec2.DescribeRegionsInput{RegionNames: []string{"mars-north-1"}})
 			return err
@@ -360,6 +364,9 @@ func TestEC2Errors(t *testing.T) {
 	}
 	if _, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{InstanceIds: []string{missing}}); !strings.Contains(err.Error(), "The instance ID '"+missing+"' does not exist") {
 		t.Errorf("message: %v", err)
+	}
+	if got := states(t, c); len(got) != 0 {
+		t.Errorf("failed and dry-run calls launched %v", got)
 	}
 }
 
