@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
@@ -758,6 +759,20 @@ func (e *ec2Service) describeInstances(req *Request, scope ec2Scope, form url.Va
 			return result, ec2Errorf("InvalidParameterValue", "The filter '%s' is invalid", ec2Clip(f.Name, 64))
 		}
 	}
+	maxResults, apiErr := ec2Int(form, "MaxResults", false)
+	if apiErr != nil {
+		return result, apiErr
+	}
+	token := form.Get("NextToken")
+	if maxResults != 0 || token != "" {
+		result.params.(map[string]any)["maxResults"] = maxResults
+	}
+	switch {
+	case maxResults != 0 && len(ids) > 0:
+		return result, ec2Errorf("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter maxResults")
+	case maxResults != 0 && (maxResults < 5 || maxResults > 1000):
+		return result, ec2Errorf("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.", maxResults)
+	}
 	candidates := e.instances[scope]
 	if len(ids) > 0 {
 		var err *ec2Error
@@ -765,12 +780,29 @@ func (e *ec2Service) describeInstances(req *Request, scope ec2Scope, form url.Va
 			return result, err
 		}
 	}
+	var matched []*ec2Instance
+	for _, inst := range candidates {
+		if ec2Match(inst, fs) {
+			matched = append(matched, inst)
+		}
+	}
+	// A NextToken names the last instance of the previous page.
+	if token != "" {
+		last, err := base64.RawURLEncoding.DecodeString(token)
+		i := slices.IndexFunc(matched, func(inst *ec2Instance) bool { return inst.InstanceID == string(last) })
+		if err != nil || i < 0 {
+			return result, ec2Errorf("InvalidParameterValue", "Invalid value '%s' for nextToken", ec2Clip(token, 64))
+		}
+		matched = matched[i+1:]
+	}
+	nextToken := ""
+	if maxResults != 0 && len(matched) > maxResults {
+		matched = matched[:maxResults]
+		nextToken = base64.RawURLEncoding.EncodeToString([]byte(matched[maxResults-1].InstanceID))
+	}
 	var reservations []ec2Reservation
 	byID := map[string]int{}
-	for _, inst := range candidates {
-		if !ec2Match(inst, fs) {
-			continue
-		}
+	for _, inst := range matched {
 		i, ok := byID[inst.reservationID]
 		if !ok {
 			i = len(reservations)
@@ -789,7 +821,8 @@ func (e *ec2Service) describeInstances(req *Request, scope ec2Scope, form url.Va
 		Namespace      string           `xml:"xmlns,attr"`
 		RequestID      string           `xml:"requestId"`
 		ReservationSet []ec2Reservation `xml:"reservationSet>item"`
-	}{Namespace: ec2Namespace, RequestID: req.RequestID, ReservationSet: reservations}
+		NextToken      string           `xml:"nextToken,omitempty"`
+	}{Namespace: ec2Namespace, RequestID: req.RequestID, ReservationSet: reservations, NextToken: nextToken}
 	return result, nil
 }
 

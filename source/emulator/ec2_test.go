@@ -305,6 +305,51 @@ func TestEC2DescribeFilters(t *testing.T) {
 	}
 }
 
+func TestEC2DescribePages(t *testing.T) {
+	ctx := context.Background()
+	c, _ := testEC2(t, "us-east-1")
+	var want []string
+	for range 3 {
+		out, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(4), MaxCount: aws.Int32(4)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, inst := range out.Instances {
+			want = append(want, aws.ToString(inst.InstanceId))
+		}
+	}
+	var got []string
+	pages := 0
+	p := ec2.NewDescribeInstancesPaginator(c, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5)})
+	for p.HasMorePages() {
+		out, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages++
+		for _, r := range out.Reservations {
+			for _, inst := range r.Instances {
+				got = append(got, aws.ToString(inst.InstanceId))
+			}
+		}
+	}
+	if pages != 3 || strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("%d pages of %v\nwant %v", pages, got, want)
+	}
+	_, err := c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{NextToken: aws.String("bogus")})
+	if apiCode(err) != "InvalidParameterValue" {
+		t.Errorf("bad token: %v", err)
+	}
+	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(2)})
+	if apiCode(err) != "InvalidParameterValue" {
+		t.Errorf("MaxResults 2: %v", err)
+	}
+	_, err = c.DescribeInstances(ctx, &ec2.DescribeInstancesInput{MaxResults: aws.Int32(5), InstanceIds: want[:1]})
+	if apiCode(err) != "InvalidParameterCombination" {
+		t.Errorf("MaxResults with ids: %v", err)
+	}
+}
+
 func TestEC2Errors(t *testing.T) {
 	ctx := context.Background()
 	c, log := testEC2(t, "us-east-1")
