@@ -33,6 +33,10 @@ type KeyMap struct {
 	Users  key.Binding
 	Time   key.Binding
 
+	// Reading the live API.
+	Follow   key.Binding
+	Insights key.Binding
+
 	// Loading and the rest.
 	Reload   key.Binding
 	Problems key.Binding
@@ -67,7 +71,10 @@ func DefaultKeyMap() KeyMap {
 		Users:  bind("pick a user", "u"),
 		Time:   bind("pick a time range", "t"),
 
-		Reload:   bind("resume / reload", "r"),
+		Follow:   bind("follow new events", "f"),
+		Insights: bind("Insights / management events", "i"),
+
+		Reload:   bind("resume / reload / retry", "r"),
 		Problems: bind("list damaged files", "!"),
 		Help:     bind("toggle help", "?"),
 		Quit:     bind("quit", "q", "ctrl+c"),
@@ -85,6 +92,7 @@ func (k KeyMap) Groups() []Group {
 		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Home, k.End}},
 		{"Events", []key.Binding{k.Open, k.Back, k.Copy, k.LocalTime}},
 		{"Filter", []key.Binding{k.Filter, k.Users, k.Time}},
+		{"Live", []key.Binding{k.Follow, k.Insights}},
 		{"General", []key.Binding{k.Reload, k.Problems, k.Help, k.Quit}},
 	}
 }
@@ -112,6 +120,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 		"halfup": &k.HalfUp, "halfdown": &k.HalfDown, "home": &k.Home, "end": &k.End,
 		"open": &k.Open, "back": &k.Back, "copy": &k.Copy, "localtime": &k.LocalTime,
 		"filter": &k.Filter, "users": &k.Users, "time": &k.Time,
+		"follow": &k.Follow, "insights": &k.Insights,
 		"reload": &k.Reload, "problems": &k.Problems, "help": &k.Help, "quit": &k.Quit,
 	}
 }

@@ -64,6 +64,8 @@ func TestMatchesKeyPresses(t *testing.T) {
 		{tea.KeyPressMsg{Code: 'd', Mod: tea.ModCtrl}, k.HalfDown},
 		{tea.KeyPressMsg{Code: tea.KeyEnter}, k.Open},
 		{tea.KeyPressMsg{Code: '/', Text: "/"}, k.Filter},
+		{tea.KeyPressMsg{Code: 'f', Text: "f"}, k.Follow},
+		{tea.KeyPressMsg{Code: 'i', Text: "i"}, k.Insights},
 	}
 	for _, tt := range tests {
 		if !key.Matches(tt.msg, tt.want) {
