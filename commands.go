@@ -31,7 +31,7 @@ func runBrowse(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer d.Close()
 		opts.Follow = true
-		opts.Status = "emulator " + d.endpoint
+		opts.Status = "emulator"
 		if opts.Filter == "" {
 			opts.Filter = demoFilter
 		}
