@@ -35,7 +35,7 @@ func isolateAWS(t testing.TB, accessKey, region string) {
 		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
 		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_REGION",
+		"AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_CA_BUNDLE",
 	} {
 		t.Setenv(v, "") // restored when the test ends
 		os.Unsetenv(v)
@@ -255,18 +255,32 @@ func TestExplain(t *testing.T) {
 	}
 }
 
-func TestExplicitCredentialsReplaceTheChain(t *testing.T) {
+// countingTransport counts the requests sent through it.
+type countingTransport struct{ n atomic.Int64 }
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestExplicitCredentialsAndHTTPClientAreUsed(t *testing.T) {
 	isolateAWS(t, "", "us-east-1")
 	var stub stubAWS
 	endpoint := stub.start(t)
+	transport := &countingTransport{}
 	src, err := New(context.Background(), Config{
 		EndpointURL: endpoint,
 		Credentials: credentials.NewStaticCredentialsProvider("AKIAEXAMPLEKEY", "secret", ""),
+		HTTPClient:  &http.Client{Transport: transport},
 	})
 	if err != nil {
 		t.Fatal(Explain(err))
 	}
 	if src.Account() != "111122223333" || src.Name() != "us-east-1 via "+endpoint {
 		t.Fatalf("account %q, name %q", src.Account(), src.Name())
+	}
+	if transport.n.Load() != 1 || stub.requests.Load() != 1 {
+		t.Fatalf("%d requests through the client, %d at the server; want the one GetCallerIdentity",
+			transport.n.Load(), stub.requests.Load())
 	}
 }
