@@ -3,6 +3,7 @@ package archive
 import (
 	"bytes"
 	"cmp"
+	"container/list"
 	"context"
 	"errors"
 	"fmt"
@@ -419,10 +420,11 @@ func (b *blob) Content() ([]byte, error) {
 // of bytes, so reading consecutive records of one file decompresses it
 // once. It is safe for concurrent use.
 type contentCache struct {
-	mu      sync.Mutex
-	max     int64
-	size    int64
-	entries []cacheEntry // least recently used first
+	mu    sync.Mutex
+	max   int64
+	size  int64
+	order list.List // of *cacheEntry, most recently used first
+	index map[*blob]*list.Element
 }
 
 type cacheEntry struct {
@@ -431,18 +433,19 @@ type cacheEntry struct {
 }
 
 // newContentCache returns a cache holding up to max bytes.
-func newContentCache(max int64) *contentCache { return &contentCache{max: max} }
+func newContentCache(max int64) *contentCache {
+	return &contentCache{max: max, index: make(map[*blob]*list.Element)}
+}
 
 func (c *contentCache) get(b *blob) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	i := slices.IndexFunc(c.entries, func(e cacheEntry) bool { return e.blob == b })
-	if i < 0 {
+	el, ok := c.index[b]
+	if !ok {
 		return nil, false
 	}
-	e := c.entries[i]
-	c.entries = append(slices.Delete(c.entries, i, i+1), e)
-	return e.data, true
+	c.order.MoveToFront(el)
+	return el.Value.(*cacheEntry).data, true
 }
 
 func (c *contentCache) put(b *blob, data []byte) {
@@ -452,14 +455,16 @@ func (c *contentCache) put(b *blob, data []byte) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if slices.ContainsFunc(c.entries, func(e cacheEntry) bool { return e.blob == b }) {
+	if _, ok := c.index[b]; ok {
 		return
 	}
-	for c.size+n > c.max && len(c.entries) > 0 {
-		c.size -= int64(len(c.entries[0].data))
-		c.entries = slices.Delete(c.entries, 0, 1)
+	for c.size+n > c.max {
+		last := c.order.Back()
+		e := c.order.Remove(last).(*cacheEntry)
+		delete(c.index, e.blob)
+		c.size -= int64(len(e.data))
 	}
-	c.entries = append(c.entries, cacheEntry{blob: b, data: data})
+	c.index[b] = c.order.PushFront(&cacheEntry{blob: b, data: data})
 	c.size += n
 }
 
