@@ -124,6 +124,7 @@ func writeJSON11(w http.ResponseWriter, v any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.Write(buf.Bytes())
 }
 

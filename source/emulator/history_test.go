@@ -12,6 +12,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
+	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
@@ -286,4 +287,35 @@ func FuzzCloudTrailHandler(f *testing.F) {
 			t.Fatalf("error without __type: %s", w.Body.String())
 		}
 	})
+}
+
+// BenchmarkLookupEvents measures one LookupEvents page over real HTTP with
+// 90 days of seeded history (about 27,000 events).
+func BenchmarkLookupEvents(b *testing.B) {
+	s := newServer(b, Config{Seed: 1, HistoryDays: 90, Rate: -1, Logf: func(string, ...any) {}})
+	endpoint, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ct := ctClient(endpoint, KeyAlice, "us-west-2")
+	in := &cloudtrail.LookupEventsInput{LookupAttributes: []types.LookupAttribute{
+		{AttributeKey: types.LookupAttributeKeyUsername, AttributeValue: aws.String("alice")}}}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ct.LookupEvents(context.Background(), in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRecord measures recording one call into a full history.
+func BenchmarkRecord(b *testing.B) {
+	s := newServer(b, Config{Seed: 1, HistoryDays: 30, HistoryCap: 5000, Logf: func(string, ...any) {}})
+	req := &Request{Region: "us-east-1", Caller: s.keys.caller(KeyAlice, testNow), SourceIP: "127.0.0.1", UserAgent: "bench"}
+	b.ResetTimer()
+	for b.Loop() {
+		req.Received = time.Now()
+		s.Record(Call{Request: req, EventSource: "ec2.amazonaws.com", EventName: "DescribeInstances", ReadOnly: true,
+			RequestParameters: map[string]any{"instancesSet": map[string]any{}}})
+	}
 }
