@@ -167,9 +167,10 @@ func TestScanReturnsEveryEventOnceInOrder(t *testing.T) {
 		}
 	}
 	wantPages := (len(events) + pageSize - 1) / pageSize
-	if progress.Events != len(events) || progress.UnitsDone != wantPages || progress.Requests != wantPages ||
+	// Requests may exceed pages: an attempt the SDK retried counts too.
+	if progress.Events != len(events) || progress.UnitsDone != wantPages || progress.Requests < wantPages ||
 		!progress.Reached.Equal(seededQuery().Start) {
-		t.Fatalf("progress = %+v, want %d events in %d requests, reached %s", progress, len(events), wantPages, seededQuery().Start)
+		t.Fatalf("progress = %+v, want %d events in %d pages, reached %s", progress, len(events), wantPages, seededQuery().Start)
 	}
 }
 
