@@ -12,6 +12,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
 	"net/textproto"
 	"net/url"
@@ -49,7 +50,7 @@ var s3Unsupported = []string{
 }
 
 // s3Service is S3 as github.com/johannesboyne/gofakes3 implements it,
-// path-style, in memory or in a bbolt file under the data directory. It adds
+// path-style (or virtual-hosted style as BUCKET.localhost), in memory or in a bbolt file under the data directory. It adds
 // what the library lacks and the emulator needs: bucket policies, aws-chunked
 // request bodies, CloudTrail records of management calls, and the
 // objectStore delivery writes through.
@@ -264,6 +265,17 @@ func writeS3Error(w http.ResponseWriter, status int, e s3Error) {
 }
 
 func (s3 *s3Service) serve(w http.ResponseWriter, req *Request) {
+	if bucket := s3HostBucket(req.HTTP.Host); bucket != "" {
+		// Virtual-hosted style: from here on the request is path-style.
+		r := req.HTTP.Clone(req.HTTP.Context())
+		r.URL.Path = "/" + bucket + r.URL.Path
+		if r.URL.RawPath != "" {
+			r.URL.RawPath = "/" + bucket + r.URL.RawPath
+		}
+		hosted := *req
+		hosted.HTTP = r
+		req = &hosted
+	}
 	r := req.HTTP
 	path := strings.TrimPrefix(r.URL.Path, "/")
 	bucket, key, _ := strings.Cut(path, "/")
@@ -291,6 +303,19 @@ func (s3 *s3Service) serve(w http.ResponseWriter, req *Request) {
 		call.ErrorCode, call.ErrorMessage = s3Failure(sw.status, sw.errBody.Bytes())
 	}
 	s3.record(call)
+}
+
+// s3HostBucket returns the bucket a virtual-hosted-style host names
+// (BUCKET.localhost[:port]), or "".
+func s3HostBucket(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	bucket, ok := strings.CutSuffix(host, ".localhost")
+	if !ok || bucket == "" || strings.ContainsAny(bucket, "/?#") {
+		return ""
+	}
+	return bucket
 }
 
 // s3EventData is the additionalEventData CloudTrail writes for S3 calls.

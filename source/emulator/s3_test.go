@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -454,4 +455,55 @@ func FuzzS3Handler(f *testing.F) {
 			t.Fatal("no status")
 		}
 	})
+}
+
+func TestS3VirtualHostedStyle(t *testing.T) {
+	ctx := context.Background()
+	log := &callLog{}
+	svc, err := newS3(log.record, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := serveDirect(t, "s3", svc.serve)
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every BUCKET.localhost name reaches the test server.
+	var dialed []string
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dialed = append(dialed, addr)
+		return (&net.Dialer{}).DialContext(ctx, network, u.Host)
+	}
+	c := s3.NewFromConfig(aws.Config{
+		Region:      "us-east-1",
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		HTTPClient:  &http.Client{Transport: &http.Transport{DialContext: dial}},
+	}, func(o *s3.Options) { o.BaseEndpoint = aws.String("http://localhost:" + u.Port()) })
+	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("hosted")}); err != nil {
+		t.Fatalf("CreateBucket: %v", err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("hosted"), Key: aws.String("dir/a b.txt"), Body: strings.NewReader("virtual")}); err != nil {
+		t.Fatalf("PutObject: %v", err)
+	}
+	if len(dialed) == 0 || !strings.HasPrefix(dialed[0], "hosted.localhost:") {
+		t.Fatalf("the client dialed %v, not hosted.localhost", dialed)
+	}
+	obj, err := svc.backend.GetObject("hosted", "dir/a b.txt", nil)
+	if err != nil {
+		t.Fatalf("object not stored path-style: %v", err)
+	}
+	obj.Contents.Close()
+	list, err := c.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String("hosted")})
+	if err != nil || len(list.Contents) != 1 || aws.ToString(list.Contents[0].Key) != "dir/a b.txt" {
+		t.Fatalf("ListObjectsV2: %v %+v", err, list)
+	}
+	if call, _ := log.last(t); call.EventName != "CreateBucket" || call.Resources[0].ARN != "arn:aws:s3:::hosted" {
+		t.Errorf("recorded %+v", call)
+	}
+	for host, want := range map[string]string{"b.localhost:80": "b", "b.localhost": "b", "localhost:4599": "", "127.0.0.1:4599": "", ".localhost": ""} {
+		if got := s3HostBucket(host); got != want {
+			t.Errorf("s3HostBucket(%q) = %q, want %q", host, got, want)
+		}
+	}
 }
