@@ -465,3 +465,28 @@ func TestProtocolErrors(t *testing.T) {
 		t.Error("no recorded event carries the SerializationException")
 	}
 }
+
+func TestParseKeyTable(t *testing.T) {
+	ids, err := ParseKeyTable("AKIA1=IAMUser:alice, ASIA2=AssumedRole:deploy/ci@210987654321,AKIA3=Root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Identity{
+		{AccessKeyID: "AKIA1", Type: "IAMUser", Name: "alice"},
+		{AccessKeyID: "ASIA2", Type: "AssumedRole", Name: "deploy", Session: "ci", AccountID: "210987654321"},
+		{AccessKeyID: "AKIA3", Type: "Root"},
+	}
+	if len(ids) != len(want) {
+		t.Fatalf("got %+v", ids)
+	}
+	for i := range want {
+		if ids[i] != want[i] {
+			t.Fatalf("entry %d: %+v, want %+v", i, ids[i], want[i])
+		}
+	}
+	for _, bad := range []string{"AKIA1", "AKIA1=Robot:x", "AKIA1=IAMUser", "=Root"} {
+		if _, err := ParseKeyTable(bad); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
+	}
+}

@@ -187,3 +187,29 @@ func usernameOf(ui map[string]any) string {
 	}
 	return ""
 }
+
+// ParseKeyTable reads a key table from its command-line form: comma-separated
+// KEY=Type[:name[/session]][@account] entries, e.g.
+// "AKIA1=IAMUser:alice,ASIA2=AssumedRole:deploy/ci@210987654321,AKIA3=Root".
+func ParseKeyTable(s string) ([]Identity, error) {
+	var ids []Identity
+	for entry := range strings.SplitSeq(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		key, rest, ok := strings.Cut(entry, "=")
+		if !ok {
+			return nil, fmt.Errorf("parse key table: %q is not KEY=Type[:name[/session]][@account]", entry)
+		}
+		id := Identity{AccessKeyID: key}
+		rest, id.AccountID, _ = strings.Cut(rest, "@")
+		id.Type, rest, _ = strings.Cut(rest, ":")
+		id.Name, id.Session, _ = strings.Cut(rest, "/")
+		if err := id.validate(); err != nil {
+			return nil, fmt.Errorf("parse key table: %q: %w", entry, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
