@@ -430,6 +430,9 @@ func TestS3OpenReadsOnlyTheRangeNewestFirst(t *testing.T) {
 	if progress.Requests != lists+gets {
 		t.Errorf("progress reports %d requests, the server saw %d", progress.Requests, lists+gets)
 	}
+	if progress.UnitsDone != len(wantKeys) || progress.UnitsTotal != len(wantKeys) || progress.Events != len(events) || progress.Bytes <= 0 {
+		t.Errorf("progress = %+v; want %d objects done of %d, %d events, some bytes", progress, len(wantKeys), len(wantKeys), len(events))
+	}
 	t.Logf("1 hour of a 7-day archive (%d objects): %d list and %d get requests", len(files), lists, gets)
 
 	if len(events) != wantEvents {
