@@ -69,6 +69,9 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	} else if src, err = openSource(ctx, o); err != nil {
 		return err
 	}
+	if src.notice != "" {
+		fmt.Fprintln(stderr, "lazytrail:", src.notice)
+	}
 	store, problems, err := load(ctx, src, filter)
 	for _, p := range problems {
 		fmt.Fprintln(stderr, "lazytrail: skipped", ui.Sanitize(p.Error()))

@@ -25,6 +25,9 @@ type builtSource struct {
 	pushdown func(*model.Filter) *source.Attribute
 	// live marks the LookupEvents API, whose errors lookup.Explain knows.
 	live bool
+	// notice is something the user should know about how the source runs,
+	// such as a cache that could not be used.
+	notice string
 }
 
 // query is the source query for a filter: its time range, always, and the
@@ -53,6 +56,9 @@ func (b *builtSource) explain(err error) error {
 
 func (b *builtSource) uiOptions(opts ui.Options) ui.Options {
 	opts.Pushdown = b.pushdown
+	if b.notice != "" {
+		opts.Status = strings.TrimSpace(opts.Status + " " + b.notice)
+	}
 	return opts
 }
 
@@ -128,7 +134,12 @@ func openS3(ctx context.Context, o *options) (*builtSource, error) {
 	}
 	// Emulators and other S3-compatible servers are addressed path-style.
 	client := s3.NewFromConfig(cfg, func(so *s3.Options) { so.UsePathStyle = cfg.BaseEndpoint != nil })
-	return &builtSource{Source: archive.NewS3(client, loc, opts)}, nil
+	src := archive.NewS3(client, loc, opts)
+	b := &builtSource{Source: src}
+	if err := src.CacheError(); err != nil {
+		b.notice = "no cache: " + err.Error()
+	}
+	return b, nil
 }
 
 func splitList(s string) []string {
