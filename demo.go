@@ -61,7 +61,7 @@ func startDemo(ctx context.Context, o *options) (*demo, error) {
 		return nil, fmt.Errorf("connect to the emulator: %s", lookup.Explain(err))
 	}
 	return &demo{
-		builtSource: builtSource{Source: src, pushdown: lookupPushdown, live: true},
+		builtSource: builtSource{Source: src, pushdown: src.Pushdown, live: true},
 		srv:         srv,
 		endpoint:    endpoint,
 		scenario:    scenario,

@@ -62,15 +62,6 @@ func (b *builtSource) uiOptions(opts ui.Options) ui.Options {
 	return opts
 }
 
-// lookupPushdown pushes the most selective term of a filter to LookupEvents.
-func lookupPushdown(f *model.Filter) *source.Attribute {
-	if f == nil {
-		return nil
-	}
-	attr, _ := lookup.Pushdown(f.Terms())
-	return attr
-}
-
 // openSource builds the source the positional arguments and flags name:
 // local paths, an s3:// URL or --trail, or else the live API.
 func openSource(ctx context.Context, o *options) (*builtSource, error) {
@@ -88,7 +79,7 @@ func openSource(ctx context.Context, o *options) (*builtSource, error) {
 		if err != nil {
 			return nil, errors.New(lookup.Explain(err))
 		}
-		return &builtSource{Source: src, pushdown: lookupPushdown, live: true}, nil
+		return &builtSource{Source: src, pushdown: src.Pushdown, live: true}, nil
 	}
 }
 
