@@ -31,7 +31,7 @@ const (
 
 // localContentBytes is how many bytes of decoded files a Local keeps for
 // reading records again.
-const localContentBytes = 64 << 20
+const localContentBytes = 16 << 20
 
 // Local is a source.Source over local log files and folders. Folders are
 // walked recursively for .json.gz, .json and .jsonl files (gzip is detected

@@ -403,9 +403,14 @@ func (b *blob) Content() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", b.obj.name, err)
 	}
-	var zr *gzip.Reader
-	var buf bytes.Buffer
-	data, err := decompress(raw, &zr, &buf)
+	// Reading records one after another decompresses many files: reuse
+	// the decompressors and allocate each content once, at its size.
+	zr, _ := gzipReaders.Get().(*gzip.Reader)
+	buf := bytes.NewBuffer(make([]byte, 0, b.length+bytes.MinRead))
+	data, err := decompress(raw, &zr, buf)
+	if zr != nil {
+		gzipReaders.Put(zr)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", b.obj.name, err)
 	}
@@ -415,6 +420,9 @@ func (b *blob) Content() ([]byte, error) {
 	b.contents.put(b, data)
 	return data, nil
 }
+
+// gzipReaders recycles the decompressors of blob contents.
+var gzipReaders sync.Pool
 
 // contentCache keeps the most recently read blob contents, up to a number
 // of bytes, so reading consecutive records of one file decompresses it
