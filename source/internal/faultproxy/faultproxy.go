@@ -1,8 +1,9 @@
 // Package faultproxy is a fault-injecting HTTP proxy for tests: it listens on
 // 127.0.0.1 in front of a real server (the emulator) and, per rule, resets
 // the connection mid-response, truncates a body, delays past a client's
-// timeout, answers HTTP 500/503 in the shape AWS uses, or stops listening so
-// that connections are refused. It counts every fault it injected.
+// timeout, answers HTTP 500/503 or an expired session token in the shape AWS
+// uses, or stops listening so that connections are refused. It counts every
+// fault it injected.
 package faultproxy
 
 import (
@@ -39,10 +40,13 @@ const (
 	// Status503 answers HTTP 503 ServiceUnavailable (SlowDown for S3)
 	// without forwarding.
 	Status503
+	// ExpiredToken answers HTTP 400 ExpiredTokenException (ExpiredToken for
+	// S3) without forwarding, as AWS does once a session token has expired.
+	ExpiredToken
 	nFaults
 )
 
-var faultNames = [nFaults]string{"pass", "reset", "truncate", "delay", "500", "503"}
+var faultNames = [nFaults]string{"pass", "reset", "truncate", "delay", "500", "503", "expired"}
 
 func (f Fault) String() string {
 	if f >= 0 && f < nFaults {
@@ -277,7 +281,7 @@ func (p *Proxy) handle(w http.ResponseWriter, hr *http.Request) {
 	}
 	fault, delay := p.decide(req)
 	switch fault {
-	case Status500, Status503:
+	case Status500, Status503, ExpiredToken:
 		writeAWSError(w, hr, fault)
 		return
 	case Delay:
@@ -373,8 +377,11 @@ func copyHeader(dst, src http.Header) {
 // JSON 1.1 for X-Amz-Target calls, XML for S3 and the Query protocol.
 func writeAWSError(w http.ResponseWriter, hr *http.Request, f Fault) {
 	status, code, msg := http.StatusInternalServerError, "InternalFailure", "We encountered an internal error. Please try again."
-	if f == Status503 {
+	switch f {
+	case Status503:
 		status, code, msg = http.StatusServiceUnavailable, "ServiceUnavailable", "Service is unavailable. Please try again."
+	case ExpiredToken:
+		status, code, msg = http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired"
 	}
 	w.Header().Set("X-Amzn-Requestid", "faultproxy-injected")
 	if hr.Header.Get("X-Amz-Target") != "" {
@@ -390,9 +397,12 @@ func writeAWSError(w http.ResponseWriter, hr *http.Request, f Fault) {
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>faultproxy-injected</RequestID></Response>`, code, msg)
 		return
 	}
-	if f == Status503 {
+	switch f {
+	case Status503:
 		code, msg = "SlowDown", "Please reduce your request rate."
-	} else {
+	case ExpiredToken:
+		code = "ExpiredToken"
+	default:
 		code = "InternalError"
 	}
 	w.Header().Set("Content-Type", "application/xml")

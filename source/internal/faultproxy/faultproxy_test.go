@@ -149,8 +149,17 @@ func TestStatusAnswersInAWSShapes(t *testing.T) {
 	if resp.StatusCode != 503 || xml.Unmarshal(body, &xe) != nil || xe.Code != "SlowDown" {
 		t.Fatalf("S3: %d %s", resp.StatusCode, body)
 	}
+	p.Clear()
+	p.Once(ExpiredToken, nil)
+	resp, body, err = get(t, p.URL()+"/bucket/key", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != 400 || xml.Unmarshal(body, &xe) != nil || xe.Code != "ExpiredToken" {
+		t.Fatalf("S3 expired token: %d %s", resp.StatusCode, body)
+	}
 	c := p.Counts()
-	if c.Faults[Status500] != 1 || c.Faults[Status503] != 1 || c.Forwarded != 0 || *served != 0 {
+	if c.Faults[Status500] != 1 || c.Faults[Status503] != 1 || c.Faults[ExpiredToken] != 1 || c.Forwarded != 0 || *served != 0 {
 		t.Fatalf("counts %+v, upstream served %d", c, *served)
 	}
 }
