@@ -3,10 +3,12 @@ package lookup
 import (
 	"context"
 	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -100,7 +102,9 @@ const maxAttempts = 8
 // account's budget, and a quota spent on throttles would fail a long scan
 // that pacing carries through. Connections that cannot be made (refused, no
 // such host) are not retried, so an unreachable endpoint is reported at
-// once.
+// once; an answer cut short (a truncated body, a connection reset while it
+// was read) is retried, which the SDK does not do by itself and which is safe
+// because every call lazytrail makes is a read.
 func newRetryer(rate float64) func() aws.Retryer {
 	if rate <= 0 {
 		rate = DefaultRate
@@ -111,7 +115,9 @@ func newRetryer(rate float64) func() aws.Retryer {
 			o.MaxAttempts = maxAttempts
 			o.Backoff = backoff(interval)
 			o.RateLimiter = ratelimit.None
-			o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(noDialRetry)}, o.Retryables...)
+			o.Retryables = append([]retry.IsErrorRetryable{
+				retry.IsErrorRetryableFunc(noDialRetry), retry.IsErrorRetryableFunc(cutAnswerRetry),
+			}, o.Retryables...)
 		})
 	}
 }
@@ -126,6 +132,14 @@ func backoff(interval time.Duration) retry.BackoffDelayerFunc {
 		}
 		return d/2 + rand.N(d/2+1), nil
 	}
+}
+
+// cutAnswerRetry retries a call whose answer could not be read to its end.
+func cutAnswerRetry(err error) aws.Ternary {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) {
+		return aws.TrueTernary
+	}
+	return aws.UnknownTernary
 }
 
 // noDialRetry rules out retrying a connection that could not be made.
