@@ -72,9 +72,9 @@ func DefaultKeyMap() KeyMap {
 		Time:   bind("pick a time range", "t"),
 
 		Follow:   bind("follow new events", "f"),
-		Insights: bind("Insights / management events", "i"),
+		Insights: bind("insights / management", "i"),
 
-		Reload:   bind("resume / reload / retry", "r"),
+		Reload:   bind("resume, reload, retry", "r"),
 		Problems: bind("list damaged files", "!"),
 		Help:     bind("toggle help", "?"),
 		Quit:     bind("quit", "q", "ctrl+c"),

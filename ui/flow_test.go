@@ -14,10 +14,16 @@ import (
 
 // snapshot is what TestFlow watches of the model while the program runs.
 type snapshot struct {
-	mode  mode
-	state loadState
-	query string
-	shown int
+	mode     mode
+	state    loadState
+	query    string
+	shown    int
+	total    int
+	reqID    int
+	cursor   int
+	selected string // ID of the highlighted event
+	names    map[string]bool
+	status   string // the status bar
 }
 
 // probe wraps the model and publishes a snapshot after every update, so the
@@ -30,9 +36,16 @@ type probe struct {
 
 func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := p.Model.Update(msg)
-	s := snapshot{mode: p.mode, state: p.load.state, query: p.query}
+	s := snapshot{mode: p.mode, state: p.load.state, query: p.query, total: p.store.Len(), reqID: p.load.reqID,
+		cursor: p.table.cursor, names: map[string]bool{}, status: p.statusView()}
 	if p.sel != nil {
 		s.shown = p.sel.Len()
+		for i := range s.shown {
+			s.names[p.sel.Event(i).Name] = true
+		}
+	}
+	if ev, _, ok := p.current(); ok {
+		s.selected = ev.ID
 	}
 	p.last.Store(&s)
 	return p, cmd
@@ -40,7 +53,7 @@ func (p *probe) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 
 func (p *probe) waitFor(t *testing.T, what string, cond func(snapshot) bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
 		if s := p.last.Load(); s != nil && cond(*s) {
 			return

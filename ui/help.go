@@ -12,8 +12,12 @@ import (
 const filterHelp = "Filter: user: event: source: region: ip: err: readonly: resource: account: " +
 	"since: until: id: accesskey: agent: type: category:  (a,b = or; -key: = not; other words: fuzzy text)"
 
+// regionHelp is what the help says about regions for the live API.
+const regionHelp = "Live API: events of global services (IAM, STS, console sign-in) are recorded in us-east-1, " +
+	"so a view of several regions should include it."
+
 // helpView renders every binding of km by group, in two columns when the
-// width allows, followed by the filter syntax.
+// width allows, followed by the filter syntax and the note on regions.
 func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
 	groups := km.Groups()
 	blocks := make([][]string, len(groups))
@@ -78,8 +82,10 @@ func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
 		}
 		lines = append(lines, clip(pad(l, colW+2)+r, width))
 	}
-	for _, l := range strings.Split(ansi.Wordwrap(filterHelp, width, " "), "\n") {
-		lines = append(lines, st.Muted.Render(l))
+	for _, text := range []string{filterHelp, regionHelp} {
+		for _, l := range strings.Split(ansi.Wordwrap(text, width, " "), "\n") {
+			lines = append(lines, st.Muted.Render(l))
+		}
 	}
 	if len(lines) > height {
 		lines = lines[:max(height, 0)]

@@ -63,6 +63,9 @@ func (m *Model) quit() tea.Cmd {
 	if m.load.cancel != nil {
 		m.load.cancel()
 	}
+	if m.fol.cancel != nil {
+		m.fol.cancel()
+	}
 	return tea.Quit
 }
 
@@ -125,7 +128,11 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 			return copyCmd(ev)
 		}
 	case key.Matches(msg, m.keys.Reload):
-		return m.resume()
+		return m.retry()
+	case key.Matches(msg, m.keys.Follow):
+		return m.toggleFollow()
+	case key.Matches(msg, m.keys.Insights):
+		return m.toggleInsights()
 	case key.Matches(msg, m.keys.Problems):
 		m.mode, m.probsOff = modeProblems, 0
 	case key.Matches(msg, m.keys.Back):
@@ -276,4 +283,26 @@ func (m *Model) problemsKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 	}
 	return nil
+}
+
+// retry starts a failed follow cursor again, and resumes or reloads the
+// read unless it is complete and only following failed.
+func (m *Model) retry() tea.Cmd {
+	if m.fol.err == nil {
+		return m.resume()
+	}
+	follow := m.startFollow()
+	if m.load.state == loadDone {
+		return follow
+	}
+	return tea.Batch(follow, m.resume())
+}
+
+// toggleInsights switches between Insights and management events. They are
+// different events, so the store starts empty and the source is read again.
+func (m *Model) toggleInsights() tea.Cmd {
+	m.insights = !m.insights
+	m.store = model.NewStore()
+	m.reselect(true)
+	return m.startLoad(m.queryFor(m.filter))
 }

@@ -36,6 +36,7 @@ type loader struct {
 	ctx      context.Context // the context of the read, for every Open and Next
 	cancel   context.CancelFunc
 	progress source.Progress
+	paged    bool // a page has arrived, so follow mode may start
 	err      error
 }
 
@@ -152,14 +153,18 @@ func reselectAfter(d time.Duration) tea.Cmd {
 }
 
 // needReopen reports whether moving from the query being read (cur, fully
-// read when done) to next calls for reading the source again: the pushed
-// attribute changed, or the time range changed, except when a completed
-// read already covers the new range. Ranges that differ by less than a
+// read when done) to next calls for reading the source again: the event
+// category changed, the pushed attribute changed (unless a completed read
+// pushed none), or the time range changed, except when a completed read
+// already covers the new range. Ranges that differ by less than a
 // minute count as equal, since relative ranges ("since:1h") move with the
 // clock as the user types.
 func needReopen(cur, next source.Query, done bool) bool {
-	if !sameAttr(cur.Attribute, next.Attribute) {
-		return !(done && cur.Attribute == nil)
+	if cur.Insights != next.Insights {
+		return true
+	}
+	if !sameAttr(cur.Attribute, next.Attribute) && !(done && cur.Attribute == nil) {
+		return true
 	}
 	if near(cur.Start, next.Start) && near(cur.End, next.End) {
 		return false
@@ -184,9 +189,10 @@ func near(a, b time.Time) bool {
 	return d > -time.Minute && d < time.Minute
 }
 
-// startLoad reads the source afresh for q, abandoning the current read.
+// startLoad reads the source afresh for q, abandoning the current read and
+// its follow cursor; follow mode starts again with the first page.
 func (m *Model) startLoad(q source.Query) tea.Cmd {
-	var cmds []tea.Cmd
+	cmds := []tea.Cmd{m.stopFollow()}
 	if m.load.cancel != nil {
 		m.load.cancel()
 	}
@@ -253,17 +259,23 @@ func (m *Model) paged(msg pageMsg) tea.Cmd {
 	m.store.Add(msg.page.Events)
 	m.problems = append(m.problems, msg.page.Problems...)
 	m.load.progress = msg.page.Progress
+	var cmds []tea.Cmd
+	if msg.err == nil || errors.Is(msg.err, io.EOF) {
+		m.load.paged = true
+		if m.following && m.fol.load != m.load.reqID {
+			cmds = append(cmds, m.startFollow())
+		}
+	}
 	if msg.err != nil {
 		m.endLoad(msg.err)
 		m.reselect(true)
 		if errors.Is(msg.err, io.EOF) {
 			cur := m.load.cursor
 			m.load.cursor = nil
-			return closeCmd(cur)
+			cmds = append(cmds, closeCmd(cur))
 		}
-		return nil
+		return tea.Batch(cmds...)
 	}
-	var cmds []tea.Cmd
 	if m.now().Sub(m.selAt) >= m.reselectInterval() {
 		m.reselect(false)
 	} else if !m.selQueued {

@@ -25,15 +25,30 @@ type Options struct {
 	Filter string
 	// LocalTime shows times in the local zone instead of UTC.
 	LocalTime bool
-	// Follow keeps the cursor on the newest event while new events arrive,
-	// as long as it is on the newest event.
+	// Follow starts in follow mode: when the source is a source.Follower,
+	// events that arrive after the first page are added at the top, and the
+	// selection stays on the event it was on.
 	Follow bool
+	// FollowEvery is how often follow mode polls; 0 means every 5 seconds.
+	FollowEvery time.Duration
+	// Insights starts with Insights events instead of management events.
+	Insights bool
 	// Status is extra text for the status bar, such as an emulator endpoint.
 	Status string
 	// Pushdown picks the attribute a filter pushes to the source (see
 	// source.Query.Attribute); nil pushes none. When its answer changes, the
 	// source is read again with the new query.
 	Pushdown func(*model.Filter) *source.Attribute
+	// Plan says which part of a filter the source's server applies and
+	// which part runs locally, in query syntax, for the filter bar; nil
+	// shows only the pushed attribute, if any.
+	Plan func(*model.Filter) (server, local string)
+	// Explain turns a read error into the one line the status bar shows;
+	// nil shows the error's own text.
+	Explain func(error) string
+	// Notices are lines from the embedding program (a demo's progress),
+	// each shown in the status bar for a few seconds.
+	Notices <-chan string
 	// Keys are the key bindings; nil means keymap.DefaultKeyMap().
 	Keys *keymap.KeyMap
 }
@@ -84,12 +99,17 @@ type Model struct {
 	selQueued bool          // a reselectMsg is on its way
 	reopenSeq int           // counts query changes, to drop outdated reopenMsgs
 
-	load     loader
-	problems []source.Problem
+	load      loader
+	problems  []source.Problem
+	following bool // follow mode is on (only for a source.Follower)
+	fol       follow
+	insights  bool // reading Insights events
 
 	mode      mode
 	localTime bool
 	flash     string // a one-off message, cleared by the next key
+	notice    string // the last line from Options.Notices, while it shows
+	noticeSeq int    // counts notices, to drop outdated noticeExpiredMsgs
 	width     int
 	height    int
 
@@ -118,6 +138,7 @@ func newModel(src source.Source, opts Options, now func() time.Time) *Model {
 		now:       now,
 		store:     model.NewStore(),
 		localTime: opts.LocalTime,
+		insights:  opts.Insights,
 		spinner:   spinner.New(spinner.WithSpinner(spinner.MiniDot)),
 		width:     80,
 		height:    24,
@@ -125,6 +146,8 @@ func newModel(src source.Source, opts Options, now func() time.Time) *Model {
 	if opts.Keys != nil {
 		m.keys = *opts.Keys
 	}
+	_, canFollow := src.(source.Follower)
+	m.following = opts.Follow && canFollow
 	m.setQuery(opts.Filter)
 	m.load.query = m.queryFor(m.filter)
 	m.reselect(true)
@@ -134,13 +157,13 @@ func newModel(src source.Source, opts Options, now func() time.Time) *Model {
 
 // Init starts reading the source; it implements tea.Model.
 func (m *Model) Init() tea.Cmd {
-	return m.startLoad(m.load.query)
+	return tea.Batch(m.startLoad(m.load.query), m.readNotice())
 }
 
-// queryFor is the source query a filter asks for: its time range and the
-// pushed attribute.
+// queryFor is the source query a filter asks for: its time range, the
+// pushed attribute and the event category.
 func (m *Model) queryFor(f *model.Filter) source.Query {
-	var q source.Query
+	q := source.Query{Insights: m.insights}
 	if f == nil {
 		return q
 	}
@@ -164,6 +187,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.opened(msg)
 	case pageMsg:
 		return m, m.paged(msg)
+	case followMsg:
+		return m, m.followed(msg)
+	case followTickMsg:
+		return m, m.followTick(msg)
+	case noticeMsg:
+		return m, m.noticed(msg)
+	case noticeExpiredMsg:
+		if msg.seq == m.noticeSeq {
+			m.notice = ""
+		}
 	case reopenMsg:
 		return m, m.reopenSettled(msg)
 	case reselectMsg:
@@ -207,7 +240,7 @@ func (m *Model) reselect(force bool) {
 	m.selVer = m.store.Version()
 	m.selAt = m.now()
 	m.selCost = m.selAt.Sub(start)
-	m.table.setSelection(m.sel, m.opts.Follow)
+	m.table.setSelection(m.sel, m.following)
 }
 
 // reselectInterval is how long to wait between selections while loading.

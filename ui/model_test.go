@@ -260,7 +260,7 @@ func TestOpenFailureShown(t *testing.T) {
 	if m.load.state != loadFailed {
 		t.Fatalf("state = %v, want failed", m.load.state)
 	}
-	if f := frame(m); !strings.Contains(f, "load failed: open failing: no such bucket") {
+	if f := frame(m); !strings.Contains(f, "load failed (r retries): open failing: no such bucket") {
 		t.Errorf("frame does not show the failure:\n%s", f)
 	}
 }
@@ -284,16 +284,6 @@ func TestSelectionKeptAcrossPagesAndDetail(t *testing.T) {
 	press(t, m, "enter", "esc")
 	if got, _, _ := m.current(); got.ID != want.ID || m.mode != modeNormal {
 		t.Errorf("after detail and esc: highlighted %s in mode %v, want %s", got.ID, m.mode, want.ID)
-	}
-}
-
-func TestFollowStaysOnNewest(t *testing.T) {
-	evs := genEvents(t, 30)
-	src := &sliceSource{events: append(append([]model.Event{}, evs[10:]...), evs[:10]...), pageSize: 20}
-	m := newTestModel(src, Options{Follow: true}, 80, 24)
-	drive(t, m, m.Init())
-	if got, _, _ := m.current(); got.ID != evs[0].ID {
-		t.Errorf("follow highlighted %s, want the newest %s", got.ID, evs[0].ID)
 	}
 }
 
@@ -477,6 +467,8 @@ func TestNeedReopen(t *testing.T) {
 		{"attribute added while loading", source.Query{}, source.Query{Attribute: attr}, false, true},
 		{"attribute added after full load", source.Query{}, source.Query{Attribute: attr}, true, false},
 		{"attribute removed", source.Query{Attribute: attr}, source.Query{}, true, true},
+		{"attribute added with a wider range", source.Query{Start: t0}, source.Query{Attribute: attr}, true, true},
+		{"insights", source.Query{}, source.Query{Insights: true}, true, true},
 	}
 	for _, tt := range tests {
 		if got := needReopen(tt.cur, tt.next, tt.done); got != tt.want {

@@ -33,4 +33,10 @@ func (m *Model) release() {
 	if m.load.cursor != nil && !m.load.busy() {
 		_ = m.load.cursor.Close()
 	}
+	if m.fol.cancel != nil {
+		m.fol.cancel()
+	}
+	if m.fol.cursor != nil && !m.fol.busy {
+		_ = m.fol.cursor.Close()
+	}
 }

@@ -143,20 +143,22 @@ func (t *eventTable) current() (model.RowID, bool) {
 }
 
 // setSelection replaces the rows shown, keeping the highlighted event (and
-// its place on screen) when the new selection still holds it. With top set
-// and the cursor on the newest row, the cursor stays on the newest row.
-func (t *eventTable) setSelection(sel *model.Selection, top bool) {
+// its place on screen) when the new selection still holds it. With pinTop
+// set (follow mode) and the newest row on screen, the newest row stays on
+// screen: rows that arrive above the cursor push it down rather than scroll
+// out of sight.
+func (t *eventTable) setSelection(sel *model.Selection, pinTop bool) {
 	row, had := t.current()
-	onTop := t.cursor == 0
+	atTop := t.offset == 0
 	screenPos := t.cursor - t.offset
 	t.sel = sel
-	switch {
-	case top && onTop:
-		t.cursor, t.offset = 0, 0
-	case had:
+	if had {
 		if i, ok := sel.Index(row); ok {
 			t.cursor = i
 			t.offset = i - screenPos
+			if pinTop && atTop {
+				t.offset = 0
+			}
 		}
 	}
 	t.clamp()

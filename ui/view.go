@@ -69,19 +69,38 @@ func (m *Model) filterBar() (string, int) {
 		shown = m.sel.Len()
 	}
 	count := groupDigits(shown) + " of " + groupDigits(total) + " events"
-	if a := m.load.query.Attribute; a != nil {
+	if a := m.load.query.Attribute; a != nil && m.opts.Plan == nil {
 		count = Sanitize(fmt.Sprintf("server: %s=%s · ", a.Key, a.Value)) + count
 	}
-	room := max(m.width-len(count)-3, 1)
+	countW := cellWidth(count)
+	room := max(m.width-countW-3, 1)
 	if m.mode == modeFilter {
 		text, x := m.input.view(room)
-		return pad("/ "+text, m.width-len(count)) + m.styles.Muted.Render(count), 2 + x
+		return pad("/ "+text, m.width-countW) + m.styles.Muted.Render(count), 2 + x
 	}
 	left := m.styles.Muted.Render("/ to filter")
-	if m.query != "" {
+	switch {
+	case m.query != "" && m.opts.Plan != nil && m.filterErr == nil:
+		left = m.styles.Header.Render("/ ") + clip(m.planText(), room)
+	case m.query != "":
 		left = m.styles.Header.Render("/ ") + clip(Sanitize(m.query), room)
 	}
-	return pad(left, m.width-len(count)) + m.styles.Muted.Render(count), -1
+	return pad(left, m.width-countW) + m.styles.Muted.Render(count), -1
+}
+
+// planText says which part of the filter the server applies and which part
+// runs locally, through Options.Plan: "server: since:3h user:alice ·
+// local: err:any".
+func (m *Model) planText() string {
+	server, local := m.opts.Plan(m.filter)
+	var parts []string
+	if server != "" {
+		parts = append(parts, "server: "+server)
+	}
+	if local != "" {
+		parts = append(parts, "local: "+local)
+	}
+	return Sanitize(strings.Join(parts, " · "))
 }
 
 // filterErrLine points at the position of a query error and says what is
@@ -138,35 +157,53 @@ func (m *Model) problemsView() string {
 // problemsPage is how many damaged files fit on the screen, two lines each.
 func (m *Model) problemsPage() int { return max((m.height-2)/2, 1) }
 
-// statusView renders the status bar: the source, the state of the read,
-// damaged files, extra status, a flash message and the help key.
+// statusView renders the status bar. What answers the user comes first, so
+// narrow screens cut the least urgent text: a flash message, failures, a
+// notice, then the source, the state of the read, damaged files, the modes
+// and extra status; the help key is always shown.
 func (m *Model) statusView() string {
-	parts := []string{Sanitize(m.src.Name())}
+	var parts []string
+	retries := " (" + m.keys.Reload.Help().Key + " retries): "
+	if m.flash != "" {
+		parts = append(parts, Sanitize(m.flash))
+	}
+	if m.load.state == loadFailed {
+		parts = append(parts, "load failed"+retries+m.errLine(m.load.err))
+	}
+	if m.following && m.fol.err != nil {
+		parts = append(parts, "follow failed"+retries+m.errLine(m.fol.err))
+	}
+	if m.notice != "" {
+		parts = append(parts, Sanitize(m.notice))
+	}
+	parts = append(parts, Sanitize(m.src.Name()))
 	if s := m.loadStatus(); s != "" {
 		parts = append(parts, s)
 	}
 	if n := len(m.problems); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d damaged (%s)", n, m.keys.Problems.Help().Key))
 	}
-	if m.opts.Follow {
-		parts = append(parts, "follow")
+	if m.insights {
+		parts = append(parts, "insights")
+	}
+	if s := m.followStatus(); s != "" {
+		parts = append(parts, s)
 	}
 	if m.opts.Status != "" {
 		parts = append(parts, Sanitize(m.opts.Status))
-	}
-	if m.flash != "" {
-		parts = append(parts, Sanitize(m.flash))
 	}
 	right := " " + m.keys.Help.Help().Key + " help "
 	left := " " + strings.Join(parts, " · ")
 	return m.styles.Status.Render(pad(left, m.width-len(right)) + right)
 }
 
-// loadStatus says how the read is going.
+// loadStatus says how the read is going; statusView tells of failures.
 func (m *Model) loadStatus() string {
 	p := m.load.progress
 	units := ""
 	switch {
+	case p.Requests > 0: // a remote API, where requests are what count
+		units = groupDigits(p.Requests) + " requests"
 	case p.UnitsTotal > 0:
 		units = fmt.Sprintf("%s/%s files", groupDigits(p.UnitsDone), groupDigits(p.UnitsTotal))
 	case p.UnitsDone > 0:
@@ -177,17 +214,39 @@ func (m *Model) loadStatus() string {
 	case loadOpening:
 		return m.spinner.View() + " opening"
 	case loadReading:
+		if !p.Reached.IsZero() {
+			counts += ", back to " + displayTime(p.Reached, m.localTime).Format(shortTime)
+		}
 		return m.spinner.View() + " loading " + counts + " (esc stops)"
 	case loadStopping:
 		return "stopping"
 	case loadPaused:
 		return "paused at " + counts + " (" + m.keys.Reload.Help().Key + " resumes)"
-	case loadFailed:
-		return "load failed: " + Sanitize(m.load.err.Error()) + " (" + m.keys.Reload.Help().Key + " retries)"
 	case loadDone:
 		return units
 	}
 	return ""
+}
+
+// followStatus says how follow mode is doing: waiting for the first page or
+// the time of the latest poll; statusView tells of failures.
+func (m *Model) followStatus() string {
+	switch {
+	case !m.following || m.fol.err != nil:
+		return ""
+	case m.fol.cursor == nil:
+		return "following"
+	}
+	return "following, polled " + displayTime(m.fol.polled, m.localTime).Format("15:04:05")
+}
+
+// errLine is a read error as one sanitized line, through Options.Explain
+// when it is set.
+func (m *Model) errLine(err error) string {
+	if m.opts.Explain != nil {
+		return Sanitize(m.opts.Explain(err))
+	}
+	return Sanitize(err.Error())
 }
 
 // fillLines pads s with empty lines to n lines, or cuts it to n.
