@@ -6,6 +6,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/exp/golden"
+
+	"github.com/lazytrail/lazytrail/model"
+	"github.com/lazytrail/lazytrail/source"
 )
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
@@ -51,4 +54,27 @@ func TestGoldenUserPicker(t *testing.T) {
 	drive(t, m, m.Init())
 	press(t, m, "u")
 	golden.RequireEqual(t, frame(m))
+}
+
+// TestGoldenHelp checks the help screen, which must fit 80x24.
+func TestGoldenHelp(t *testing.T) {
+	for _, sz := range sizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m := newTestModel(&sliceSource{events: genEvents(t, 5), pageSize: 5}, Options{}, sz.w, sz.h)
+			drive(t, m, m.Init())
+			press(t, m, "?")
+			golden.RequireEqual(t, frame(m))
+		})
+	}
+}
+
+// TestGoldenFollowing checks the table of a live source in follow mode,
+// with the filter's plan, after new events arrived above the selection.
+func TestGoldenFollowing(t *testing.T) {
+	plan := func(f *model.Filter) (string, string) { return "since:3h user:alice", "-event:AssumeRole" }
+	h := newLiveHarness(t, newFollowSource(genEvents(t, 60), 20), Options{Follow: true, Plan: plan,
+		Filter: "user:alice -event:AssumeRole since:3h"})
+	h.press("j")
+	h.feed(source.Page{Events: newer(t, 2)}, nil)
+	golden.RequireEqual(t, frame(h.m))
 }
