@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -58,10 +59,46 @@ func (r *s3Scan) download(ctx context.Context, o s3Object) ([]byte, error) {
 			return data, nil
 		}
 	}
-	r.requests.Add(1)
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(o.key)})
+	var (
+		data []byte
+		etag string
+		err  error
+	)
+	// The SDK retries a request that fails, but not a body cut short while
+	// it is read: the whole object is requested again.
+	for range getAttempts {
+		if data, etag, err = r.get(ctx, o.key); err == nil || !cutShort(err) || ctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
-		return nil, s.getError(o.key, err)
+		return nil, err
+	}
+	if s.cache != nil && etag != "" {
+		// The cache only saves time: an object it cannot store is still read.
+		_ = s.cache.put(cacheName(s.loc.Bucket, o.key, etag), data)
+	}
+	return data, nil
+}
+
+// getAttempts is how many times an object whose body is cut short is
+// requested before it is reported.
+const getAttempts = 3
+
+// cutShort reports whether err is an answer that ended early: a truncated
+// body or a connection reset while it was read.
+func cutShort(err error) bool {
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET)
+}
+
+// get makes one GetObject request for key and reads the body, returning it
+// and the object's ETag.
+func (r *s3Scan) get(ctx context.Context, key string) (data []byte, etag string, err error) {
+	s := r.s
+	r.requests.Add(1)
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.loc.Bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, "", s.getError(key, err)
 	}
 	defer out.Body.Close()
 	var buf bytes.Buffer
@@ -69,17 +106,12 @@ func (r *s3Scan) download(ctx context.Context, o s3Object) ([]byte, error) {
 		buf.Grow(int(n))
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(out.Body, maxDecoded+1)); err != nil {
-		return nil, s.getError(o.key, err)
+		return nil, "", s.getError(key, err)
 	}
 	if buf.Len() > maxDecoded {
-		return nil, fmt.Errorf("get s3://%s/%s: larger than %d MiB, not a log file", s.loc.Bucket, o.key, maxDecoded>>20)
+		return nil, "", fmt.Errorf("get s3://%s/%s: larger than %d MiB, not a log file", s.loc.Bucket, key, maxDecoded>>20)
 	}
-	data := buf.Bytes()
-	if etag := strings.Trim(aws.ToString(out.ETag), `"`); s.cache != nil && etag != "" {
-		// The cache only saves time: an object it cannot store is still read.
-		_ = s.cache.put(cacheName(s.loc.Bucket, o.key, etag), data)
-	}
-	return data, nil
+	return buf.Bytes(), strings.Trim(aws.ToString(out.ETag), `"`), nil
 }
 
 // readAhead tracks the downloads started ahead of the pipeline's workers, so
