@@ -98,6 +98,11 @@ func (s *Server) serveCloudTrail(w http.ResponseWriter, req *Request) {
 		return
 	}
 	call.RequestParameters = lowerKeys(params)
+	if action := "cloudtrail:" + name; req.Caller.denies(action) {
+		resource := "arn:aws:cloudtrail:" + req.Region + ":" + req.Caller.AccountID + ":trail/*"
+		s.finishCloudTrail(w, call, ctResult{}, &apiError{code: "AccessDeniedException", msg: req.Caller.deniedMessage(action, resource)})
+		return
+	}
 	res, apiErr := op.run(s, req)
 	s.finishCloudTrail(w, call, res, apiErr)
 }

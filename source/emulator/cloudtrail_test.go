@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -480,11 +481,19 @@ func TestParseKeyTable(t *testing.T) {
 		t.Fatalf("got %+v", ids)
 	}
 	for i := range want {
-		if ids[i] != want[i] {
+		if !reflect.DeepEqual(ids[i], want[i]) {
 			t.Fatalf("entry %d: %+v, want %+v", i, ids[i], want[i])
 		}
 	}
-	for _, bad := range []string{"AKIA1", "AKIA1=Robot:x", "AKIA1=IAMUser", "=Root"} {
+	ids, err = ParseKeyTable("AKIA4=IAMUser:bob;deny=cloudtrail:LookupEvents;deny=s3:*,ASIA5=AssumedRole:ci;expired")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 || !reflect.DeepEqual(ids[0].Deny, []string{"cloudtrail:LookupEvents", "s3:*"}) || ids[0].Expired ||
+		ids[1].Deny != nil || !ids[1].Expired {
+		t.Fatalf("options: %+v", ids)
+	}
+	for _, bad := range []string{"AKIA1", "AKIA1=Robot:x", "AKIA1=IAMUser", "=Root", "AKIA1=Root;deny=", "AKIA1=Root;expire"} {
 		if _, err := ParseKeyTable(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}

@@ -11,6 +11,10 @@ type Caller struct {
 	AccountID   string
 	// UserIdentity is the userIdentity object written into recorded events.
 	UserIdentity map[string]any
+	// Deny lists the IAM actions the key may not perform (Identity.Deny).
+	Deny []string
+	// Expired says the key's session token has expired (Identity.Expired).
+	Expired bool
 }
 
 // Request is an incoming call after routing: which service and region its

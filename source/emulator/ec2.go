@@ -254,7 +254,11 @@ func (e *ec2Service) serve(w http.ResponseWriter, req *Request) {
 	scope := ec2Scope{account: req.Caller.AccountID, region: req.Region}
 	var res ec2Result
 	var apiErr *ec2Error
-	if form.Get("DryRun") == "true" {
+	if action := "ec2:" + action; req.Caller.denies(action) {
+		resource := "arn:aws:ec2:" + req.Region + ":" + req.Caller.AccountID + ":instance/*"
+		apiErr = ec2Errorf("UnauthorizedOperation", "You are not authorized to perform this operation. %s",
+			req.Caller.deniedMessage(action, resource))
+	} else if form.Get("DryRun") == "true" {
 		// Every caller may do everything here: a dry run always would succeed.
 		apiErr = ec2Errorf("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
 	} else {
@@ -332,6 +336,8 @@ func writeEC2Error(w http.ResponseWriter, requestID string, e *ec2Error) {
 		status = http.StatusInternalServerError
 	case "DryRunOperation":
 		status = http.StatusPreconditionFailed
+	case "UnauthorizedOperation":
+		status = http.StatusForbidden
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(status)

@@ -20,6 +20,15 @@ type Identity struct {
 	Session string `json:"session,omitempty"`
 	// AccountID defaults to the emulator's account.
 	AccountID string `json:"accountId,omitempty"`
+	// Deny lists the IAM actions this key may not perform, e.g.
+	// "cloudtrail:LookupEvents" or "s3:GetObject"; a trailing * matches a
+	// prefix ("s3:*", "*"). Denied calls get the protocol's access-denied
+	// answer and are recorded with its error code.
+	Deny []string `json:"deny,omitempty"`
+	// Expired makes every call with this key fail as a call with an expired
+	// session token does. Such calls are not recorded: AWS rejects them
+	// before authorization.
+	Expired bool `json:"expired,omitempty"`
 }
 
 // The access keys of the default key table.
@@ -100,7 +109,30 @@ func (t *keyTable) caller(key string, at time.Time) Caller {
 	if !ok {
 		id = Identity{AccessKeyID: key, Type: "IAMUser", Name: key, AccountID: t.account}
 	}
-	return Caller{AccessKeyID: key, AccountID: id.AccountID, UserIdentity: userIdentity(id, at)}
+	return Caller{AccessKeyID: key, AccountID: id.AccountID, UserIdentity: userIdentity(id, at), Deny: id.Deny, Expired: id.Expired}
+}
+
+// denies reports whether the caller's deny list covers action. IAM action
+// names are case-insensitive.
+func (c Caller) denies(action string) bool {
+	for _, p := range c.Deny {
+		if prefix, ok := strings.CutSuffix(p, "*"); ok {
+			if len(action) >= len(prefix) && strings.EqualFold(action[:len(prefix)], prefix) {
+				return true
+			}
+		} else if strings.EqualFold(p, action) {
+			return true
+		}
+	}
+	return false
+}
+
+// deniedMessage is the message AWS gives when no policy of the caller
+// allows action on resource.
+func (c Caller) deniedMessage(action, resource string) string {
+	arn, _ := c.UserIdentity["arn"].(string)
+	return fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action",
+		arn, action, resource, action)
 }
 
 // userIdentity builds the userIdentity object CloudTrail writes for id.
@@ -189,8 +221,9 @@ func usernameOf(ui map[string]any) string {
 }
 
 // ParseKeyTable reads a key table from its command-line form: comma-separated
-// KEY=Type[:name[/session]][@account] entries, e.g.
-// "AKIA1=IAMUser:alice,ASIA2=AssumedRole:deploy/ci@210987654321,AKIA3=Root".
+// KEY=Type[:name[/session]][@account][;deny=ACTION]...[;expired] entries, e.g.
+// "AKIA1=IAMUser:alice,ASIA2=AssumedRole:deploy/ci@210987654321,AKIA3=Root"
+// or "AKIA4=IAMUser:bob;deny=cloudtrail:LookupEvents;deny=s3:*,ASIA5=AssumedRole:ci;expired".
 func ParseKeyTable(s string) ([]Identity, error) {
 	var ids []Identity
 	for entry := range strings.SplitSeq(s, ",") {
@@ -198,11 +231,22 @@ func ParseKeyTable(s string) ([]Identity, error) {
 		if entry == "" {
 			continue
 		}
-		key, rest, ok := strings.Cut(entry, "=")
+		options := strings.Split(entry, ";")
+		key, rest, ok := strings.Cut(options[0], "=")
 		if !ok {
-			return nil, fmt.Errorf("parse key table: %q is not KEY=Type[:name[/session]][@account]", entry)
+			return nil, fmt.Errorf("parse key table: %q is not KEY=Type[:name[/session]][@account][;deny=ACTION][;expired]", entry)
 		}
 		id := Identity{AccessKeyID: key}
+		for _, opt := range options[1:] {
+			switch action, isDeny := strings.CutPrefix(opt, "deny="); {
+			case isDeny && action != "":
+				id.Deny = append(id.Deny, action)
+			case opt == "expired":
+				id.Expired = true
+			default:
+				return nil, fmt.Errorf("parse key table: %q: option %q is not deny=ACTION or expired", entry, opt)
+			}
+		}
 		rest, id.AccountID, _ = strings.Cut(rest, "@")
 		id.Type, rest, _ = strings.Cut(rest, ":")
 		id.Name, id.Session, _ = strings.Cut(rest, "/")

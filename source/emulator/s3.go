@@ -206,6 +206,45 @@ func classifyS3(method, bucket, key string, q url.Values) s3Op {
 	return s3Op{} // ListObjects: a data event
 }
 
+// s3Action is the IAM action that authorizes an S3 request.
+func s3Action(method, bucket, key string, q url.Values) string {
+	if bucket == "" {
+		return "s3:ListAllMyBuckets"
+	}
+	if key != "" {
+		switch {
+		case method == http.MethodGet || method == http.MethodHead:
+			return "s3:GetObject"
+		case method == http.MethodDelete && q.Has("uploadId"):
+			return "s3:AbortMultipartUpload"
+		case method == http.MethodDelete:
+			return "s3:DeleteObject"
+		}
+		return "s3:PutObject"
+	}
+	switch {
+	case q.Has("policy"):
+		return map[string]string{"GET": "s3:GetBucketPolicy", "PUT": "s3:PutBucketPolicy", "DELETE": "s3:DeleteBucketPolicy"}[method]
+	case q.Has("location"):
+		return "s3:GetBucketLocation"
+	case q.Has("versioning"):
+		return map[string]string{"GET": "s3:GetBucketVersioning", "PUT": "s3:PutBucketVersioning"}[method]
+	case q.Has("versions"):
+		return "s3:ListBucketVersions"
+	case q.Has("uploads"):
+		return "s3:ListBucketMultipartUploads"
+	case q.Has("delete"):
+		return "s3:DeleteObject"
+	}
+	switch method {
+	case http.MethodPut:
+		return "s3:CreateBucket"
+	case http.MethodDelete:
+		return "s3:DeleteBucket"
+	}
+	return "s3:ListBucket" // listing objects, HeadBucket
+}
+
 // s3Writer passes a response through, noting its status and error body, and
 // sends user metadata headers in lower case as S3 does (botocore keeps the
 // case of x-amz-meta- names, and `aws cloudtrail validate-logs` looks for
@@ -283,7 +322,16 @@ func (s3 *s3Service) serve(w http.ResponseWriter, req *Request) {
 	op := classifyS3(r.Method, bucket, key, query)
 	sw := &s3Writer{ResponseWriter: w}
 
-	s3.dispatch(sw, req, bucket, key, query)
+	if action := s3Action(r.Method, bucket, key, query); req.Caller.denies(action) {
+		resource := "arn:aws:s3:::" + bucket
+		if key != "" {
+			resource += "/" + key
+		}
+		writeS3Error(sw, http.StatusForbidden, s3Error{Code: "AccessDenied",
+			Message: req.Caller.deniedMessage(action, resource), RequestID: req.RequestID})
+	} else {
+		s3.dispatch(sw, req, bucket, key, query)
+	}
 
 	if op.name == "" { // data events are not recorded
 		return

@@ -229,6 +229,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		UserAgent: r.UserAgent(),
 		Received:  now,
 	}
+	if req.Caller.Expired {
+		writeExpired(w, r, body, service, reqID)
+		return
+	}
 	switch service {
 	case "cloudtrail":
 		s.serveCloudTrail(w, req)
@@ -241,6 +245,24 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, guessProtocol(r, body), http.StatusBadRequest, "UnknownService",
 			fmt.Sprintf("The emulator does not serve %q; it serves cloudtrail, sts, ec2 and s3", service), reqID)
+	}
+}
+
+// writeExpired answers a call made with an expired session token in the
+// shape and words each service uses.
+func writeExpired(w http.ResponseWriter, r *http.Request, body []byte, service, reqID string) {
+	const msg = "The security token included in the request is expired"
+	switch service {
+	case "cloudtrail":
+		writeError(w, protoJSON, http.StatusBadRequest, "ExpiredTokenException", msg, reqID)
+	case "sts":
+		writeError(w, protoQuery, http.StatusForbidden, "ExpiredToken", msg, reqID)
+	case "ec2":
+		writeError(w, protoEC2, http.StatusBadRequest, "RequestExpired", "Request has expired.", reqID)
+	case "s3":
+		writeError(w, protoS3, http.StatusBadRequest, "ExpiredToken", "The provided token has expired.", reqID)
+	default:
+		writeError(w, guessProtocol(r, body), http.StatusForbidden, "ExpiredToken", msg, reqID)
 	}
 }
 

@@ -34,6 +34,12 @@ func (s *Server) serveSTS(w http.ResponseWriter, req *Request) {
 		}
 		return
 	}
+	if req.Caller.denies("sts:" + action) {
+		call.ErrorCode, call.ErrorMessage = "AccessDenied", req.Caller.deniedMessage("sts:"+action, "*")
+		writeQueryError(w, http.StatusForbidden, call.ErrorCode, call.ErrorMessage, req.RequestID)
+		s.Record(call)
+		return
+	}
 	ui := req.Caller.UserIdentity
 	arn, _ := ui["arn"].(string)
 	userID, _ := ui["principalId"].(string)
