@@ -335,7 +335,7 @@ func TestInsightsToggleReopens(t *testing.T) {
 	if len(src.opens) != 2 || !src.opens[1].Insights {
 		t.Fatalf("opens = %+v, want a second one for Insights", src.opens)
 	}
-	if f := frame(m); !strings.Contains(f, " · insights") {
+	if f := frame(m); !strings.Contains(f, " insights · test source") {
 		t.Errorf("status does not say insights:\n%s", f)
 	}
 	press(t, m, "i")

@@ -159,7 +159,7 @@ func (m *Model) problemsPage() int { return max((m.height-2)/2, 1) }
 
 // statusView renders the status bar. What answers the user comes first, so
 // narrow screens cut the least urgent text: a flash message, failures, a
-// notice, then the source, the state of the read, damaged files, the modes
+// notice, the modes, then the source, the state of the read, damaged files
 // and extra status; the help key is always shown.
 func (m *Model) statusView() string {
 	var parts []string
@@ -176,18 +176,18 @@ func (m *Model) statusView() string {
 	if m.notice != "" {
 		parts = append(parts, Sanitize(m.notice))
 	}
+	if m.insights {
+		parts = append(parts, "insights")
+	}
+	if s := m.followStatus(); s != "" {
+		parts = append(parts, s)
+	}
 	parts = append(parts, Sanitize(m.src.Name()))
 	if s := m.loadStatus(); s != "" {
 		parts = append(parts, s)
 	}
 	if n := len(m.problems); n > 0 {
 		parts = append(parts, fmt.Sprintf("%d damaged (%s)", n, m.keys.Problems.Help().Key))
-	}
-	if m.insights {
-		parts = append(parts, "insights")
-	}
-	if s := m.followStatus(); s != "" {
-		parts = append(parts, s)
 	}
 	if m.opts.Status != "" {
 		parts = append(parts, Sanitize(m.opts.Status))
