@@ -396,3 +396,36 @@ func TestNoticesShownBriefly(t *testing.T) {
 		t.Errorf("a closed channel gave %#v, want nil", msg)
 	}
 }
+
+func TestLoadProgressOfARemoteScan(t *testing.T) {
+	clock := testNow
+	src := progressSource{events: newer(t, 100)}
+	m := newModel(src, Options{}, func() time.Time { return clock })
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 10})
+	opened := m.Init()().(tea.BatchMsg)[0]().(openedMsg)
+	_, next := m.Update(opened)
+	clock = clock.Add(4 * time.Second)
+	m.Update(next())
+	f := frame(m)
+	if !strings.Contains(f, "loading 6 requests, 100 events, back to 11-20 09:00:00, 25/s") {
+		t.Errorf("status does not show requests, how far back and the rate:\n%s", f)
+	}
+}
+
+// progressSource yields its events in one page, with the progress a
+// remote scan reports.
+type progressSource struct{ events []model.Event }
+
+func (progressSource) Name() string { return "remote" }
+func (s progressSource) Open(context.Context, source.Query) (source.Cursor, error) {
+	return progressCursor(s), nil
+}
+
+type progressCursor progressSource
+
+func (c progressCursor) Next(ctx context.Context) (source.Page, error) {
+	return source.Page{Events: c.events, Progress: source.Progress{Requests: 6, UnitsDone: 3,
+		Events: len(c.events), Reached: testNow.Add(-4 * time.Hour)}}, nil
+}
+
+func (progressCursor) Close() error { return nil }

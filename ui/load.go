@@ -36,7 +36,8 @@ type loader struct {
 	ctx      context.Context // the context of the read, for every Open and Next
 	cancel   context.CancelFunc
 	progress source.Progress
-	paged    bool // a page has arrived, so follow mode may start
+	paged    bool      // a page has arrived, so follow mode may start
+	started  time.Time // when the read began, for its event rate
 	err      error
 }
 
@@ -200,7 +201,7 @@ func (m *Model) startLoad(q source.Query) tea.Cmd {
 		cmds = append(cmds, closeCmd(m.load.cursor))
 	}
 	ctx, cancel := context.WithCancel(m.base)
-	m.load = loader{reqID: m.load.reqID + 1, query: q, state: loadOpening, ctx: ctx, cancel: cancel}
+	m.load = loader{reqID: m.load.reqID + 1, query: q, state: loadOpening, ctx: ctx, cancel: cancel, started: m.now()}
 	m.problems = nil
 	cmds = append(cmds, openCmd(ctx, m.src, q, m.load.reqID), m.spinner.Tick)
 	return tea.Batch(cmds...)

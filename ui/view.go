@@ -217,6 +217,9 @@ func (m *Model) loadStatus() string {
 		if !p.Reached.IsZero() {
 			counts += ", back to " + displayTime(p.Reached, m.localTime).Format(shortTime)
 		}
+		if secs := m.now().Sub(m.load.started).Seconds(); secs >= 1 && p.Events > 0 {
+			counts += ", " + groupDigits(int(float64(p.Events)/secs)) + "/s"
+		}
 		return m.spinner.View() + " loading " + counts + " (esc stops)"
 	case loadStopping:
 		return "stopping"
