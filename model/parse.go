@@ -221,15 +221,44 @@ func ParseRecord(raw []byte) (Event, error) {
 // The record is read in one pass that picks out the fields as it goes (see
 // jsonText); only strings holding escapes are copied to be unescaped.
 func (p *Parser) Parse(raw []byte) (Event, error) {
+	var v [fieldCount]jsonValue
+	end, err := p.scan(raw, &v)
+	if err != nil {
+		return Event{}, err
+	}
+	if end = jsonText(raw).space(end); end != len(raw) {
+		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "data after the object at byte " + strconv.Itoa(end)}
+	}
+	return p.build(raw, &v)
+}
+
+// ParseNext parses the record at the start of data, which may go on after
+// it (the rest of a list of records), and returns the record's length n
+// along with it: Raw is data[:n]. When the record is not well-formed JSON,
+// n is -1 and err says why; when it is but is not a valid record, n is its
+// length and err says why. Otherwise it is Parse on data[:n]; a caller
+// splitting a body into records is spared a separate pass to find where
+// each ends.
+func (p *Parser) ParseNext(data []byte) (e Event, n int, err error) {
+	var v [fieldCount]jsonValue
+	if n, err = p.scan(data, &v); err != nil {
+		return Event{}, -1, err
+	}
+	e, err = p.build(data[:n], &v)
+	return e, n, err
+}
+
+// scan walks the object at the start of raw (after white space), reading
+// the fields into v, and returns the index just past it.
+func (p *Parser) scan(raw []byte, v *[fieldCount]jsonValue) (int, error) {
 	d := jsonText(raw)
 	start := d.space(0)
 	if start == len(raw) || raw[start] != '{' {
-		return Event{}, &ParseError{Err: notObject(d, start), Detail: excerpt(raw)}
+		return 0, &ParseError{Err: notObject(d, start), Detail: excerpt(raw)}
 	}
 	p.arena, p.unescape = trimBuffer(p.arena), trimBuffer(p.unescape)
 	p.res = p.res[:0]
 	p.badText = false
-	var v [fieldCount]jsonValue
 	end := d.members(start, func(key []byte, i int) int {
 		switch f := topLevelField(key); f {
 		case -1:
@@ -258,16 +287,17 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		}
 	})
 	if end < 0 {
-		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "malformed near byte " + strconv.Itoa(-end-1)}
+		return 0, &ParseError{Err: ErrInvalidJSON, Detail: "malformed near byte " + strconv.Itoa(-end-1)}
 	}
-	if end = d.space(end); end != len(raw) {
-		return Event{}, &ParseError{Err: ErrInvalidJSON, Detail: "data after the object at byte " + strconv.Itoa(end)}
-	}
+	return end, nil
+}
 
+// build makes the Event of record raw from the values scan read.
+func (p *Parser) build(raw []byte, v *[fieldCount]jsonValue) (Event, error) {
 	e := Event{Raw: raw}
 	id := p.span(v[fEventID])
-	e.Type = p.field(&v, fEventType)
-	e.Category = p.field(&v, fCategory)
+	e.Type = p.field(v, fEventType)
+	e.Category = p.field(v, fCategory)
 	e.Insight = e.Type == "AwsCloudTrailInsight" || e.Category == "Insight"
 
 	tv := v[fEventTime]
@@ -287,8 +317,8 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 		return Event{}, p.fail(ErrBadEventTime, id, excerpt(tv.b))
 	}
 
-	e.Name = p.field(&v, fEventName)
-	e.Source = p.field(&v, fEventSource)
+	e.Name = p.field(v, fEventName)
+	e.Source = p.field(v, fEventSource)
 	if e.Insight && v[fInsight].t == jsonparser.Object {
 		if e.Name == "" {
 			e.Name = p.str(member(v[fInsight].b, "eventName"))
@@ -300,13 +330,13 @@ func (p *Parser) Parse(raw []byte) (Event, error) {
 	if e.Name == "" && !e.Insight {
 		return Event{}, p.fail(ErrNoEventName, id, "")
 	}
-	e.Region = p.field(&v, fRegion)
-	e.UserAgent = p.field(&v, fUserAgent)
-	e.ErrorCode = p.field(&v, fErrorCode)
-	e.Account = p.field(&v, fAccount)
-	e.IdentityType = p.field(&v, fIdentityType)
+	e.Region = p.field(v, fRegion)
+	e.UserAgent = p.field(v, fUserAgent)
+	e.ErrorCode = p.field(v, fErrorCode)
+	e.Account = p.field(v, fAccount)
+	e.IdentityType = p.field(v, fIdentityType)
 	e.ReadOnly = readOnlyOf(v[fReadOnly])
-	e.Who = p.whoOf(&v, e.Insight)
+	e.Who = p.whoOf(v, e.Insight)
 	sourceIP := p.span(v[fSourceIP])
 	message := p.span(v[fErrorMessage])
 	key := p.span(v[fAccessKeyID])

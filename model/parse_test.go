@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -451,5 +452,38 @@ func TestParseSharedData(t *testing.T) {
 	}
 	if failed*10 > parsed {
 		t.Errorf("%d of %d records rejected", failed, parsed+failed)
+	}
+}
+
+// ParseNext parses a record followed by more data as Parse parses the
+// record alone, and says where the record ends.
+func TestParseNext(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(recordsDir, "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no fixtures: %v", err)
+	}
+	for _, file := range files {
+		raw, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := append(bytes.TrimRight(raw, " \t\r\n"), `, {"eventTime":"2026-01-01T00:00:00Z"}]`...)
+		e, n, err := NewParser().ParseNext(data)
+		if n < 0 {
+			if err == nil {
+				t.Errorf("%s: n = %d without an error", file, n)
+			}
+			continue
+		}
+		want, wantErr := NewParser().Parse(data[:n])
+		if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(e, want) {
+			t.Errorf("%s: ParseNext = %+v, %v; Parse of its %d bytes = %+v, %v", file, e, err, n, want, wantErr)
+		}
+		if _, err := ParseRecord(raw); err == nil && n != len(bytes.TrimRight(raw, " \t\r\n")) {
+			t.Errorf("%s: n = %d, want the record's %d bytes", file, n, len(bytes.TrimRight(raw, " \t\r\n")))
+		}
+	}
+	if _, n, err := NewParser().ParseNext([]byte(`{"eventTime": [}, {}`)); n != -1 || !errors.Is(err, ErrInvalidJSON) {
+		t.Errorf("malformed: n = %d, err = %v; want -1, ErrInvalidJSON", n, err)
 	}
 }

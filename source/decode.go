@@ -136,7 +136,7 @@ func (b *body) value(pos int, first bool) (int, error) {
 	case '{':
 		return b.object(pos, first)
 	case '[':
-		return b.array(pos, b.item)
+		return b.array(pos, b.item, false)
 	default:
 		_, vt, end, err := jsonparser.Get(b.data[pos:])
 		if err != nil {
@@ -220,12 +220,12 @@ func (b *body) object(pos int, container bool) (int, error) {
 			if k == keyEvents {
 				each = b.item
 			}
-			if i, err = b.array(i, each); err != nil {
+			if i, err = b.array(i, each, k == keyRecords); err != nil {
 				return 0, err
 			}
 		case container && k == keyLogEvents && data[i] == '[':
 			handled = true
-			if i, err = b.array(i, b.logEvent); err != nil {
+			if i, err = b.array(i, b.logEvent, false); err != nil {
 				return 0, err
 			}
 		default:
@@ -339,10 +339,27 @@ func (b *body) record(s span) {
 	b.parse(b.data[s.start:s.end], s.start)
 }
 
+// recordAt parses the record that starts at data[i] == '{' in one pass
+// that also finds where it ends, and returns that end; -1 when the record
+// is not well-formed JSON, which it leaves to the caller.
+func (b *body) recordAt(i int) int {
+	e, n, err := b.dec.parser.ParseNext(b.data[i:])
+	if n < 0 {
+		return -1
+	}
+	b.add(e, err, b.data[i:i+n], i)
+	return i + n
+}
+
 // parse parses one record; offset is its place in the body, or -1 when raw
 // is not part of the body.
 func (b *body) parse(raw []byte, offset int) {
 	e, err := b.dec.parser.Parse(raw)
+	b.add(e, err, raw, offset)
+}
+
+// add adds the event parsed from raw, or reports err.
+func (b *body) add(e model.Event, err error, raw []byte, offset int) {
 	if err != nil {
 		b.recordProblem(err)
 		b.index++
@@ -365,8 +382,9 @@ func (b *body) parse(raw []byte, offset int) {
 }
 
 // array calls each for every element of the array at pos and returns where
-// the array ends.
-func (b *body) array(pos int, each func(span)) (int, error) {
+// the array ends. When records is set, each is b.record, and objects are
+// parsed directly.
+func (b *body) array(pos int, each func(span), records bool) (int, error) {
 	data := b.data
 	i := skipSpace(data, pos+1)
 	if i < len(data) && data[i] == ']' {
@@ -377,14 +395,22 @@ func (b *body) array(pos int, each func(span)) (int, error) {
 			return 0, errors.New("unexpected end of list (file truncated?)")
 		}
 		if data[i] == '{' {
-			// The common case, a record: find its end in a quick pass
-			// (the parser checks the rest).
-			end := objectEnd(data[i:])
-			if end < 0 {
-				return 0, fmt.Errorf("record %d at byte %d: unterminated object (file truncated?)", b.index, i)
+			// The common case, a record: parse it where it lies. Wrapped
+			// records, and records that are not well-formed, have their
+			// end found in a quick pass first (the parser checks the rest).
+			end := -1
+			if records {
+				end = b.recordAt(i)
 			}
-			each(span{start: i, end: i + end, vt: jsonparser.Object})
-			i = skipSpace(data, i+end)
+			if end < 0 {
+				n := objectEnd(data[i:])
+				if n < 0 {
+					return 0, fmt.Errorf("record %d at byte %d: unterminated object (file truncated?)", b.index, i)
+				}
+				end = i + n
+				each(span{start: i, end: end, vt: jsonparser.Object})
+			}
+			i = skipSpace(data, end)
 		} else {
 			v, vt, end, err := jsonparser.Get(data[i:])
 			if err != nil {
