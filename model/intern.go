@@ -210,6 +210,19 @@ type symtab struct {
 	// arena, and lastSym its symbol: the cheapest hit of all.
 	last    string
 	lastSym uint32
+	// byRef, when not nil, caches symbols by the identity of their
+	// strings (data pointer and length), which costs no hashing: it suits
+	// columns whose values are shared strings, as a Parser makes them.
+	// Each entry holds its string, so that its memory cannot be reused for
+	// another string while it is cached; strings are immutable, so one
+	// with the same data and length is the same string.
+	byRef *[1 << refBits]refSym
+}
+
+// refSym is a symbol cached by the identity of its string.
+type refSym struct {
+	s   string
+	sym uint32
 }
 
 // recentSym is a cached symbol with 32 bits of its string's hash, checked
@@ -222,6 +235,7 @@ const (
 	symBits    = 24
 	maxSymbols = 1<<symBits - 1
 	recentBits = 12
+	refBits    = 8
 )
 
 func newSymtab(a *arena, seed maphash.Seed, exact, packs bool) *symtab {
@@ -256,12 +270,24 @@ func (t *symtab) intern(s string) (sym uint32, added, ok bool) {
 	if s == "" {
 		return 0, false, true
 	}
+	var ref *refSym
+	if t.byRef != nil {
+		// Fibonacci hashing of the string's address picks the entry.
+		p := uint64(uintptr(unsafe.Pointer(unsafe.StringData(s))))
+		ref = &t.byRef[(p*0x9e3779b97f4a7c15)>>(64-refBits)]
+		if unsafe.StringData(ref.s) == unsafe.StringData(s) && len(ref.s) == len(s) {
+			return ref.sym, false, true
+		}
+	}
 	if s == t.last {
 		return t.lastSym, false, true
 	}
 	sym, added, ok = t.find(s)
 	if ok && t.kind(sym) == kindPlain {
 		t.last, t.lastSym = t.view(sym, nil), sym
+	}
+	if ok && ref != nil {
+		*ref = refSym{s, sym}
 	}
 	return sym, added, ok
 }

@@ -68,9 +68,10 @@ type row struct {
 }
 
 const (
-	rowBits      = 14
-	rowChunkSize = 1 << rowBits
-	rawChunkSize = 1 << 20
+	shapeCacheBits = 12
+	rowBits        = 14
+	rowChunkSize   = 1 << rowBits
+	rawChunkSize   = 1 << 20
 )
 
 // blobEntry is a distinct Blob, or a chunk of raw record bytes kept inline.
@@ -98,16 +99,23 @@ type Store struct {
 	n       int
 	// order holds the row ids sorted newest first; it is buf[head:], with
 	// room before head so that pages newer than everything are cheap too.
-	buf      []RowID
-	head     int
-	res      []uint32 // resource lists: count, then ARN and type symbols per resource
-	blobs    []blobEntry
-	blobIdx  map[Blob]uint32
-	rawChunk int              // index in blobs of the raw chunk being filled; 0 = none
-	bigLoc   map[RowID][2]int // raw locations that do not fit in uint32
-	users    []int            // events per who symbol
-	version  uint64
-	full     bool
+	buf     []RowID
+	head    int
+	res     []uint32 // resource lists: count, then ARN and type symbols per resource
+	blobs   []blobEntry
+	blobIdx map[Blob]uint32
+	// lastBlob is the comparable blob blobIndex found last, at index
+	// lastBlobIdx: consecutive events mostly come from one blob.
+	lastBlob    Blob
+	lastBlobIdx uint32
+	// shapeCache holds shape ids plus one by a hash of the shape, checked
+	// before shapeOf.
+	shapeCache [1 << shapeCacheBits]uint32
+	rawChunk   int              // index in blobs of the raw chunk being filled; 0 = none
+	bigLoc     map[RowID][2]int // raw locations that do not fit in uint32
+	users      []int            // events per who symbol
+	version    uint64
+	full       bool
 }
 
 // NewStore returns an empty store.
@@ -125,6 +133,10 @@ func NewStore() *Store {
 		// and access keys are mostly unique or repeat in runs.
 		exact := f != int(colIP) && f != int(colKey)
 		s.syms[f] = newSymtab(&s.arena, seed, exact, f == int(colID) || f == int(colIP))
+		if f < int(nShapeCols) || f == int(colWho) || f == int(colResType) {
+			// A Parser shares the strings of these fields across records.
+			s.syms[f].byRef = new([1 << refBits]refSym)
+		}
 	}
 	return s
 }
@@ -198,13 +210,7 @@ func (s *Store) add(e *Event) bool {
 	if s.full {
 		return false
 	}
-	shapeID, ok := s.shapeOf[sh]
-	if !ok {
-		shapeID = uint32(len(s.shapes))
-		s.shapes = append(s.shapes, sh)
-		s.shapeOf[sh] = shapeID
-	}
-	r.shape = shapeID
+	r.shape = s.shapeID(&sh)
 	r.time = nanos(e.Time)
 	s.locate(&r, e)
 	for int(r.who) >= len(s.users) {
@@ -218,6 +224,33 @@ func (s *Store) add(e *Event) bool {
 	*c = append(*c, r)
 	s.n++
 	return true
+}
+
+// shapeID returns the id of sh, adding it if new.
+func (s *Store) shapeID(sh *shape) uint32 {
+	h := uint64(sh.readOnly)<<1 | uint64(b2u(sh.insight))
+	for _, sym := range sh.sym {
+		h = (h ^ uint64(sym)) * 0x9e3779b97f4a7c15
+	}
+	c := &s.shapeCache[h>>(64-shapeCacheBits)]
+	if *c != 0 && s.shapes[*c-1] == *sh {
+		return *c - 1
+	}
+	id, ok := s.shapeOf[*sh]
+	if !ok {
+		id = uint32(len(s.shapes))
+		s.shapes = append(s.shapes, *sh)
+		s.shapeOf[*sh] = id
+	}
+	*c = id + 1
+	return id
+}
+
+func b2u(b bool) uint8 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // intern returns the symbol of v in column f, noting when the arena is full.
@@ -259,9 +292,15 @@ func (s *Store) locate(r *row, e *Event) {
 // blobIndex returns the index of b in the blob table, adding it if new.
 // Blobs whose dynamic value is not comparable get an entry per use.
 func (s *Store) blobIndex(b Blob) uint32 {
+	// lastBlob is comparable all the way down, so comparing it with any
+	// value cannot panic.
+	if s.lastBlob != nil && b == s.lastBlob {
+		return s.lastBlobIdx
+	}
 	comparable := reflect.ValueOf(b).Comparable()
 	if comparable {
 		if i, ok := s.blobIdx[b]; ok {
+			s.lastBlob, s.lastBlobIdx = b, i
 			return i
 		}
 	}
@@ -269,6 +308,7 @@ func (s *Store) blobIndex(b Blob) uint32 {
 	s.blobs = append(s.blobs, blobEntry{blob: b})
 	if comparable {
 		s.blobIdx[b] = i
+		s.lastBlob, s.lastBlobIdx = b, i
 	}
 	return i
 }

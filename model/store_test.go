@@ -548,3 +548,36 @@ func TestStoreParsedRecords(t *testing.T) {
 		t.Errorf("stored %d of %d events", all.Len(), len(events))
 	}
 }
+
+// anyBlob is a Blob whose values are comparable or not, by what it holds.
+type anyBlob struct{ v any }
+
+func (b anyBlob) Name() string             { return "any" }
+func (b anyBlob) Content() ([]byte, error) { return []byte(fmt.Sprint(b.v)), nil }
+
+// Blobs of any kind, comparable or not, mixed in one page, keep their
+// records.
+func TestStoreMixedBlobs(t *testing.T) {
+	blobs := []Blob{
+		&memBlob{name: "a", data: []byte("aaaa")}, sliceBlob("bbbb"), anyBlob{1234},
+		anyBlob{[]int{5678}}, anyBlob{[]int{9012}}, sliceBlob("cccc"), anyBlob{1234},
+		&memBlob{name: "b", data: []byte("dddd")}, anyBlob{[]int{3456}},
+	}
+	events := make([]Event, len(blobs))
+	at := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	for i, b := range blobs {
+		events[i] = Event{ID: fmt.Sprint(i), Name: "X", Time: at.Add(-time.Duration(i) * time.Second), Blob: b, RawOffset: 1, RawLength: 2}
+	}
+	s := NewStore()
+	if n := s.Add(events); n != len(events) {
+		t.Fatalf("added %d, want %d", n, len(events))
+	}
+	sel := s.Select(nil)
+	for i, b := range blobs {
+		e := sel.Event(i)
+		content, _ := b.Content()
+		if got, err := e.Record(); err != nil || string(got) != string(content[1:3]) {
+			t.Errorf("event %d: Record() = %q, %v; want %q", i, got, err, content[1:3])
+		}
+	}
+}
