@@ -48,6 +48,8 @@ const (
 	// keepBuffer is the largest decompression buffer a worker keeps for the
 	// next file.
 	keepBuffer = 64 << 20
+	// maxWindow bounds the objects dispatched but not yet consumed.
+	maxWindow = 1024
 )
 
 // task is one object on its way through the pipeline.
@@ -77,7 +79,7 @@ type cursor struct {
 	q        source.Query
 	contents *contentCache
 	workers  int
-	window   int // objects dispatched but not yet consumed, at most
+	window   int // objects dispatched but not yet consumed, at least; see windowSize
 	maxPage  int // events that end a page
 
 	tasks  []*task // in delivery order; consumed ones are nil
@@ -205,7 +207,7 @@ func (c *cursor) consume(t *task, page *source.Page) {
 // fill dispatches objects to the workers until the window is full, listing
 // more when all listed objects are dispatched.
 func (c *cursor) fill(ctx context.Context, page *source.Page) error {
-	for c.next-c.head < c.window {
+	for c.next-c.head < c.windowSize() {
 		if c.next == len(c.tasks) {
 			if c.listed {
 				return nil
@@ -234,6 +236,18 @@ func (c *cursor) fill(ctx context.Context, page *source.Page) error {
 	return nil
 }
 
+// windowSize returns how many objects may be dispatched but not yet
+// consumed: enough for about two pages of events at the average per object
+// seen so far, so that the workers go on decoding while the reader handles
+// a page, and at least c.window.
+func (c *cursor) windowSize() int {
+	w := c.window
+	if p := c.progress; p.Events > 0 {
+		w = max(w, min(maxWindow, 2*c.maxPage*p.UnitsDone/p.Events))
+	}
+	return w
+}
+
 // start starts the workers, unless they are running, and dispatches again
 // the objects a stop left undecoded.
 func (c *cursor) start() {
@@ -242,7 +256,7 @@ func (c *cursor) start() {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c.cancel = cancel
-	c.jobs = make(chan *task, c.window)
+	c.jobs = make(chan *task, max(c.window, maxWindow))
 	c.next = c.head
 	for range c.workers {
 		c.wg.Add(1)
