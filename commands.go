@@ -23,7 +23,7 @@ func runBrowse(ctx context.Context, args []string, stderr io.Writer) error {
 	if _, err := model.ParseFilter(o.query(), now()); err != nil {
 		return fmt.Errorf("--filter: %w", err)
 	}
-	opts := ui.Options{Filter: o.query(), LocalTime: o.localTime, Follow: o.follow}
+	opts := ui.Options{Filter: o.query(), LocalTime: o.localTime, Follow: o.follow, Insights: o.insights}
 	if o.demo {
 		d, err := startDemo(ctx, o)
 		if err != nil {
@@ -35,7 +35,7 @@ func runBrowse(ctx context.Context, args []string, stderr io.Writer) error {
 		if opts.Filter == "" {
 			opts.Filter = demoFilter
 		}
-		d.play(ctx)
+		opts.Notices = d.play(ctx)
 		return ui.Run(ctx, d.Source, d.uiOptions(opts))
 	}
 	src, err := openSource(ctx, o)
@@ -65,14 +65,14 @@ func runList(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		defer d.Close()
-		src = &d.builtSource
+		src = d.builtSource
 	} else if src, err = openSource(ctx, o); err != nil {
 		return err
 	}
 	if src.notice != "" {
 		fmt.Fprintln(stderr, "lazytrail:", src.notice)
 	}
-	store, problems, err := load(ctx, src, filter)
+	store, problems, err := load(ctx, src, src.query(filter, o.insights))
 	for _, p := range problems {
 		fmt.Fprintln(stderr, "lazytrail: skipped", ui.Sanitize(p.Error()))
 	}
@@ -94,10 +94,9 @@ func validOutput(format string) bool {
 	return false
 }
 
-// load reads everything the filter's time range and pushdown select into a
-// store, collecting the problems met on the way.
-func load(ctx context.Context, src *builtSource, filter *model.Filter) (*model.Store, []source.Problem, error) {
-	q := src.query(filter)
+// load reads everything q selects into a store, collecting the problems met
+// on the way.
+func load(ctx context.Context, src *builtSource, q source.Query) (*model.Store, []source.Problem, error) {
 	cur, err := src.Open(ctx, q)
 	if err != nil {
 		return nil, nil, src.explain(err)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
@@ -25,7 +24,7 @@ const demoViewerKey = "AKIALAZYTRAILVIEWER1"
 // demo is an in-process emulator with seeded history, the live source
 // reading it over HTTP, and the demo scenario to play against it.
 type demo struct {
-	builtSource
+	*builtSource
 	srv      *emulator.Server
 	endpoint string
 	scenario *emulator.Scenario
@@ -61,7 +60,7 @@ func startDemo(ctx context.Context, o *options) (*demo, error) {
 		return nil, fmt.Errorf("connect to the emulator: %s", lookup.Explain(err))
 	}
 	return &demo{
-		builtSource: builtSource{Source: src, pushdown: src.Pushdown, live: true},
+		builtSource: liveSource(src),
 		srv:         srv,
 		endpoint:    endpoint,
 		scenario:    scenario,
@@ -69,14 +68,24 @@ func startDemo(ctx context.Context, o *options) (*demo, error) {
 }
 
 // play runs the demo scenario in the background as the demo's presenter
-// would: live calls through the AWS SDK, which the emulator records.
-func (d *demo) play(ctx context.Context) {
+// would: live calls through the AWS SDK, which the emulator records. Its
+// progress and any failure arrive on the returned channel, for the status bar.
+func (d *demo) play(ctx context.Context) <-chan string {
+	notices := make(chan string, 16)
+	notify := func(s string) {
+		select {
+		case notices <- s:
+		case <-ctx.Done():
+		}
+	}
 	creds := credentials.NewStaticCredentialsProvider(emulator.KeyAlice, "emulator", "")
 	go func() {
-		if err := d.scenario.Play(ctx, d.endpoint, creds, func(string) {}); err != nil && ctx.Err() == nil {
-			fmt.Fprintln(os.Stderr, "lazytrail: demo scenario:", err)
+		err := d.scenario.Play(ctx, d.endpoint, creds, func(step string) { notify("demo: " + step) })
+		if err != nil && ctx.Err() == nil {
+			notify("demo failed: " + err.Error())
 		}
 	}()
+	return notices
 }
 
 // Close stops the emulator.

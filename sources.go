@@ -23,6 +23,9 @@ type builtSource struct {
 	// pushdown picks the attribute the server applies; nil for sources that
 	// filter nothing remotely.
 	pushdown func(*model.Filter) *source.Attribute
+	// plan says which part of a filter the server applies and which part
+	// runs locally; nil for sources without a server-side filter.
+	plan func(*model.Filter) (server, local string)
 	// live marks the LookupEvents API, whose errors lookup.Explain knows.
 	live bool
 	// notice is something the user should know about how the source runs,
@@ -32,8 +35,8 @@ type builtSource struct {
 
 // query is the source query for a filter: its time range, always, and the
 // pushed attribute, where the source has a server.
-func (b *builtSource) query(f *model.Filter) source.Query {
-	var q source.Query
+func (b *builtSource) query(f *model.Filter, insights bool) source.Query {
+	q := source.Query{Insights: insights}
 	if f != nil {
 		q.Start, q.End = f.TimeRange()
 	}
@@ -56,6 +59,10 @@ func (b *builtSource) explain(err error) error {
 
 func (b *builtSource) uiOptions(opts ui.Options) ui.Options {
 	opts.Pushdown = b.pushdown
+	opts.Plan = b.plan
+	if b.live {
+		opts.Explain = lookup.Explain
+	}
 	if b.notice != "" {
 		opts.Status = strings.TrimSpace(opts.Status + " " + b.notice)
 	}
@@ -79,16 +86,25 @@ func openSource(ctx context.Context, o *options) (*builtSource, error) {
 		if err != nil {
 			return nil, errors.New(lookup.Explain(err))
 		}
-		return &builtSource{Source: src, pushdown: src.Pushdown, live: true}, nil
+		return liveSource(src), nil
 	}
 }
 
 func (o *options) lookupConfig() lookup.Config {
-	c := lookup.Config{Profile: o.profile, EndpointURL: o.endpointURL, Rate: o.rate, Insights: o.insights}
+	c := lookup.Config{Profile: o.profile, EndpointURL: o.endpointURL, Rate: o.rate}
 	if o.regions != "" {
 		c.Regions = splitList(o.regions)
 	}
 	return c
+}
+
+// liveSource wraps the LookupEvents source with its pushdown and plan.
+func liveSource(src *lookup.Source) *builtSource {
+	plan := func(f *model.Filter) (string, string) {
+		p := src.Plan(f)
+		return p.Server, p.Local
+	}
+	return &builtSource{Source: src, pushdown: src.Pushdown, plan: plan, live: true}
 }
 
 // openS3 builds an S3 archive source from an s3:// URL or a trail name.
