@@ -20,8 +20,8 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// buildLazytrail builds the command into a temporary directory.
-func buildLazytrail(t *testing.T) string {
+// e2eBinary builds the command into a temporary directory.
+func e2eBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "lazytrail")
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
@@ -31,9 +31,9 @@ func buildLazytrail(t *testing.T) string {
 	return bin
 }
 
-// hostileArchive generates an archive with hostile records and broken files
+// e2eHostileArchive generates an archive with hostile records and broken files
 // with the shared generator; the test is skipped without python3.
-func hostileArchive(t *testing.T, events int) string {
+func e2eHostileArchive(t *testing.T, events int) string {
 	t.Helper()
 	python, err := exec.LookPath("python3")
 	if err != nil {
@@ -52,9 +52,9 @@ func hostileArchive(t *testing.T, events int) string {
 	return dir
 }
 
-// sourceRecords reads every record of the archive's log files, keyed by
+// e2eSourceRecords reads every record of the archive's log files, keyed by
 // eventID, as the exact bytes the gunzipped files hold.
-func sourceRecords(t *testing.T, dir string) map[string][]byte {
+func e2eSourceRecords(t *testing.T, dir string) map[string][]byte {
 	t.Helper()
 	recs := map[string][]byte{}
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -79,7 +79,7 @@ func sourceRecords(t *testing.T, dir string) map[string][]byte {
 			return nil
 		}
 		for _, raw := range file.Records {
-			recs[eventID(t, raw)] = raw
+			recs[e2eEventID(t, raw)] = raw
 		}
 		return nil
 	})
@@ -89,7 +89,7 @@ func sourceRecords(t *testing.T, dir string) map[string][]byte {
 	return recs
 }
 
-func eventID(t *testing.T, raw []byte) string {
+func e2eEventID(t *testing.T, raw []byte) string {
 	t.Helper()
 	var r struct {
 		EventID string `json:"eventID"`
@@ -100,8 +100,8 @@ func eventID(t *testing.T, raw []byte) string {
 	return r.EventID
 }
 
-// listOutput runs `lazytrail list` with args and returns its standard output.
-func listOutput(t *testing.T, bin string, args ...string) []byte {
+// e2eList runs `lazytrail list` with args and returns its standard output.
+func e2eList(t *testing.T, bin string, args ...string) []byte {
 	t.Helper()
 	cmd := exec.Command(bin, append([]string{"list"}, args...)...)
 	var stderr bytes.Buffer
@@ -113,10 +113,10 @@ func listOutput(t *testing.T, bin string, args ...string) []byte {
 	return out
 }
 
-// terminalUnsafe finds the first byte sequence a terminal would act on:
+// e2eUnsafe finds the first byte sequence a terminal would act on:
 // ESC, other C0 controls but tab and newline, DEL, C1 controls, bidi
 // controls, or invalid UTF-8.
-func terminalUnsafe(b []byte) (string, bool) {
+func e2eUnsafe(b []byte) (string, bool) {
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
 		switch {
@@ -132,7 +132,7 @@ func terminalUnsafe(b []byte) (string, bool) {
 	return "", false
 }
 
-func hostileIDs(recs map[string][]byte) []string {
+func e2eHostileIDs(recs map[string][]byte) []string {
 	var ids []string
 	for id := range recs {
 		if strings.HasPrefix(id, "hostile-") {
@@ -143,17 +143,17 @@ func hostileIDs(recs map[string][]byte) []string {
 }
 
 func TestListOutputsOfHostileRecords(t *testing.T) {
-	bin := buildLazytrail(t)
-	dir := hostileArchive(t, 400)
-	recs := sourceRecords(t, dir)
-	hostile := hostileIDs(recs)
+	bin := e2eBinary(t)
+	dir := e2eHostileArchive(t, 400)
+	recs := e2eSourceRecords(t, dir)
+	hostile := e2eHostileIDs(recs)
 	if len(hostile) == 0 {
 		t.Fatal("the archive holds no hostile records")
 	}
 
 	t.Run("table", func(t *testing.T) {
-		out := listOutput(t, bin, dir, "--output", "table")
-		if what, bad := terminalUnsafe(out); bad {
+		out := e2eList(t, bin, dir, "--output", "table")
+		if what, bad := e2eUnsafe(out); bad {
 			t.Fatalf("table output carries %s", what)
 		}
 		for _, id := range hostile {
@@ -165,14 +165,14 @@ func TestListOutputsOfHostileRecords(t *testing.T) {
 
 	t.Run("json", func(t *testing.T) {
 		var got []json.RawMessage
-		if err := json.Unmarshal(listOutput(t, bin, dir, "--output", "json"), &got); err != nil {
+		if err := json.Unmarshal(e2eList(t, bin, dir, "--output", "json"), &got); err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != len(recs) {
 			t.Errorf("%d records exported, the archive's good files hold %d", len(got), len(recs))
 		}
 		for _, raw := range got {
-			id := eventID(t, raw)
+			id := e2eEventID(t, raw)
 			if want, ok := recs[id]; !ok || !bytes.Equal(raw, want) {
 				t.Errorf("record %s is not exported byte-exact:\n got %.200q\nwant %.200q", id, raw, want)
 			}
@@ -180,13 +180,13 @@ func TestListOutputsOfHostileRecords(t *testing.T) {
 	})
 
 	t.Run("jsonl", func(t *testing.T) {
-		out := listOutput(t, bin, dir, "--output", "jsonl")
+		out := e2eList(t, bin, dir, "--output", "jsonl")
 		lines := bytes.Split(bytes.TrimSuffix(out, []byte("\n")), []byte("\n"))
 		if len(lines) != len(recs) {
 			t.Errorf("%d lines, the archive's good files hold %d records", len(lines), len(recs))
 		}
 		for _, line := range lines {
-			id := eventID(t, line)
+			id := e2eEventID(t, line)
 			var got, want any
 			if err := json.Unmarshal(line, &got); err != nil {
 				t.Fatal(err)
@@ -210,7 +210,7 @@ type tmuxSession struct {
 }
 
 // width and height of the test terminal.
-const termW, termH = 120, 40
+const e2eTermW, e2eTermH = 120, 40
 
 // startTmux runs args in a new tmux session; the test is skipped without
 // tmux. The server lets programs set the clipboard, so that a leaked OSC 52
@@ -221,7 +221,7 @@ func startTmux(t *testing.T, args ...string) *tmuxSession {
 		t.Skip("tmux is not installed")
 	}
 	s := &tmuxSession{t: t, socket: fmt.Sprintf("lazytrail-test-%d-%d", os.Getpid(), time.Now().UnixNano())}
-	cmd := []string{"new-session", "-d", "-s", "main", "-x", fmt.Sprint(termW), "-y", fmt.Sprint(termH)}
+	cmd := []string{"new-session", "-d", "-s", "main", "-x", fmt.Sprint(e2eTermW), "-y", fmt.Sprint(e2eTermH)}
 	cmd = append(cmd, shellJoin(args))
 	s.tmux(cmd...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", s.socket, "kill-server").Run() })
@@ -277,30 +277,30 @@ func (s *tmuxSession) waitFor(timeout time.Duration, wants ...string) string {
 	}
 }
 
-// sgr matches one Select Graphic Rendition sequence, the only escape a
+// sgrSeq matches one Select Graphic Rendition sequence, the only escape a
 // captured screen may hold.
-var sgr = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
+var sgrSeq = regexp.MustCompile(`\x1b\[[0-9;:]*m`)
 
 // checkScreen fails unless the screen is intact: only styling escapes, no
 // line wider than the terminal, the status bar on the last line, and the
 // window title and clipboard untouched.
 func (s *tmuxSession) checkScreen(screen string) {
 	s.t.Helper()
-	styled := sgr.ReplaceAllString(screen, "")
-	if what, bad := terminalUnsafe([]byte(styled)); bad {
+	styled := sgrSeq.ReplaceAllString(screen, "")
+	if what, bad := e2eUnsafe([]byte(styled)); bad {
 		s.t.Fatalf("the screen holds %s besides styling:\n%q", what, styled)
 	}
 	lines := strings.Split(strings.TrimSuffix(styled, "\n"), "\n")
-	if len(lines) != termH {
-		s.t.Fatalf("the screen has %d lines, want %d", len(lines), termH)
+	if len(lines) != e2eTermH {
+		s.t.Fatalf("the screen has %d lines, want %d", len(lines), e2eTermH)
 	}
 	for i, l := range lines {
-		if w := ansi.StringWidth(l); w > termW {
+		if w := ansi.StringWidth(l); w > e2eTermW {
 			s.t.Fatalf("line %d is %d cells wide: %q", i+1, w, l)
 		}
 	}
-	if !strings.HasSuffix(strings.TrimSpace(lines[termH-1]), "? help") {
-		s.t.Fatalf("the last line is not the status bar: %q", lines[termH-1])
+	if !strings.HasSuffix(strings.TrimSpace(lines[e2eTermH-1]), "? help") {
+		s.t.Fatalf("the last line is not the status bar: %q", lines[e2eTermH-1])
 	}
 	if title := s.tmux("display-message", "-p", "-t", "main", "#{pane_title}"); strings.Contains(title, "owned") {
 		s.t.Fatalf("an event set the window title to %q", title)
@@ -311,9 +311,9 @@ func (s *tmuxSession) checkScreen(screen string) {
 }
 
 func TestTUIShowsHostileRecordsSafely(t *testing.T) {
-	bin := buildLazytrail(t)
-	dir := hostileArchive(t, 400)
-	hostile := hostileIDs(sourceRecords(t, dir))
+	bin := e2eBinary(t)
+	dir := e2eHostileArchive(t, 400)
+	hostile := e2eHostileIDs(e2eSourceRecords(t, dir))
 	if len(hostile) < 11 {
 		t.Fatalf("%d hostile records, want one of each of the generator's 11 payloads", len(hostile))
 	}
@@ -331,7 +331,7 @@ func TestTUIShowsHostileRecordsSafely(t *testing.T) {
 }
 
 func TestDemoEventsAppearOnScreen(t *testing.T) {
-	bin := buildLazytrail(t)
+	bin := e2eBinary(t)
 	s := startTmux(t, bin, "--demo")
 	screen := s.waitFor(60*time.Second, "CreateTrail", "RunInstances")
 	s.checkScreen(screen)
