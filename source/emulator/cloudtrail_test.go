@@ -263,11 +263,6 @@ func TestLookupEventsErrors(t *testing.T) {
 	if _, err := ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{MaxResults: aws.Int32(2), NextToken: first.NextToken}); err != nil {
 		t.Fatalf("continuing with the token: %v", err)
 	}
-	// Insights: valid, and there are none.
-	out, err := ct.LookupEvents(ctx, &cloudtrail.LookupEventsInput{EventCategory: types.EventCategoryInsight})
-	if err != nil || len(out.Events) != 0 {
-		t.Fatalf("insight lookup: %v, %d events", err, len(out.Events))
-	}
 }
 
 func TestLookupEventsIsRecorded(t *testing.T) {

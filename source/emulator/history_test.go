@@ -46,7 +46,7 @@ func TestSeedIsDeterministicAndRealistic(t *testing.T) {
 		t.Fatal("another seed gave the same history")
 	}
 	users, sources, regions := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	failed, logins, rootLogins := 0, 0, 0
+	failed, logins, rootLogins, insights := 0, 0, 0, 0
 	for _, raw := range a {
 		var r struct {
 			EventTime    time.Time      `json:"eventTime"`
@@ -62,6 +62,10 @@ func TestSeedIsDeterministicAndRealistic(t *testing.T) {
 		}
 		if r.EventTime.After(testNow) || r.EventTime.Before(testNow.Add(-5*24*time.Hour)) {
 			t.Fatalf("event at %v is outside the seeded days", r.EventTime)
+		}
+		if r.EventType == "AwsCloudTrailInsight" {
+			insights++
+			continue
 		}
 		users[usernameOf(r.UserIdentity)+"/"+r.UserIdentity["type"].(string)] = true
 		sources[r.EventSource] = true
@@ -86,6 +90,9 @@ func TestSeedIsDeterministicAndRealistic(t *testing.T) {
 	if logins < 10 || rootLogins != 1 {
 		t.Errorf("%d console sign-ins, %d root sign-ins", logins, rootLogins)
 	}
+	if insights != 6 { // a Start and an End for each of the built-in profile's three
+		t.Errorf("%d Insights events, want 6", insights)
+	}
 }
 
 func TestSeedProfileFile(t *testing.T) {
@@ -100,15 +107,18 @@ func TestSeedProfileFile(t *testing.T) {
 
 func TestHistoryCapDropsOldest(t *testing.T) {
 	s, endpoint := startServer(t, Config{Seed: 5, HistoryDays: 2, HistoryCap: 50, Rate: -1, Now: func() time.Time { return testNow }})
+	const seeded = 2*300 + 2*3 + 1 + 3*2 // calls, console and root sign-ins, Insights pairs
 	st := s.Stats()
-	if st.Events != 50 || st.Dropped != 2*300+2*3+1-50 {
+	if st.Events != 50 || st.Dropped != seeded-50 {
 		t.Fatalf("stats %+v", st)
 	}
 	regions := []string{"us-east-1", "eu-west-1", "us-west-2", "ap-southeast-2"}
 	total := 0
 	for _, region := range regions {
-		evs, _ := s.history.lookup(lookupQuery{account: DefaultAccountID, region: region, start: testNow.Add(-lookupWindow), end: testNow, limit: 50})
-		total += len(evs)
+		for _, insight := range []bool{false, true} {
+			evs, _ := s.history.lookup(lookupQuery{account: DefaultAccountID, region: region, start: testNow.Add(-lookupWindow), end: testNow, insight: insight, limit: 50})
+			total += len(evs)
+		}
 	}
 	if total != 50 {
 		t.Fatalf("the history answers %d events, want the 50 kept", total)
@@ -130,7 +140,7 @@ func TestHistoryCapDropsOldest(t *testing.T) {
 			}
 		}
 	}
-	if st := s.Stats(); st.Events != 50 || st.Dropped != 2*300+2*3+1-50+4 {
+	if st := s.Stats(); st.Events != 50 || st.Dropped != seeded-50+4 {
 		t.Fatalf("after 4 recorded calls: stats %+v", st)
 	}
 }

@@ -272,6 +272,11 @@ func indexRecord(raw []byte) (*event, error) {
 			ARN  string `json:"ARN"`
 			Type string `json:"type"`
 		} `json:"resources"`
+		// Insights records name the API in insightDetails.
+		InsightDetails struct {
+			EventName   string `json:"eventName"`
+			EventSource string `json:"eventSource"`
+		} `json:"insightDetails"`
 	}
 	if err := json.Unmarshal(raw, &r); err != nil {
 		return nil, fmt.Errorf("index record: %w", err)
@@ -290,6 +295,9 @@ func indexRecord(raw []byte) (*event, error) {
 	}
 	if ev.category == "" {
 		ev.category = "Management"
+	}
+	if ev.name == "" && ev.source == "" {
+		ev.name, ev.source = r.InsightDetails.EventName, r.InsightDetails.EventSource
 	}
 	if k, ok := r.UserIdentity["accessKeyId"].(string); ok {
 		ev.accessKey = k

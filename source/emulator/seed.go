@@ -19,15 +19,30 @@ var builtinProfile []byte
 // seedProfile describes the background activity seeded into the history:
 // who acts, which calls they make, where, and how often they fail.
 type seedProfile struct {
-	EventsPerDay        int          `json:"eventsPerDay"`
-	ErrorRate           float64      `json:"errorRate"`
-	Regions             []seedRegion `json:"regions"`
-	Actors              []seedActor  `json:"actors"`
-	Calls               []seedCall   `json:"calls"`
-	DefaultErrors       []seedError  `json:"defaultErrors"`
-	ConsoleLoginsPerDay int          `json:"consoleLoginsPerDay"`
-	ConsoleFailureRate  float64      `json:"consoleFailureRate"`
-	RootLogins          int          `json:"rootLogins"`
+	EventsPerDay        int           `json:"eventsPerDay"`
+	ErrorRate           float64       `json:"errorRate"`
+	Regions             []seedRegion  `json:"regions"`
+	Actors              []seedActor   `json:"actors"`
+	Calls               []seedCall    `json:"calls"`
+	DefaultErrors       []seedError   `json:"defaultErrors"`
+	ConsoleLoginsPerDay int           `json:"consoleLoginsPerDay"`
+	ConsoleFailureRate  float64       `json:"consoleFailureRate"`
+	RootLogins          int           `json:"rootLogins"`
+	Insights            []seedInsight `json:"insights"`
+}
+
+// seedInsight is one unusual burst of activity that CloudTrail Insights
+// reports as a Start event and, Minutes later, an End event.
+type seedInsight struct {
+	Source    string  `json:"source"`
+	Name      string  `json:"name"`
+	Type      string  `json:"type"`      // ApiCallRateInsight or ApiErrorRateInsight
+	ErrorCode string  `json:"errorCode"` // ApiErrorRateInsight only
+	Region    string  `json:"region"`
+	Baseline  float64 `json:"baseline"` // calls (or errors) per minute usually
+	Insight   float64 `json:"insight"`  // calls (or errors) per minute during the burst
+	Minutes   int     `json:"minutes"`
+	Actor     string  `json:"actor"` // the seed actor the burst is attributed to
 }
 
 type seedRegion struct {
@@ -124,6 +139,9 @@ func (s *Server) seed() error {
 	}
 	for range p.RootLogins {
 		raws = append(raws, g.consoleLogin(seedActor{Type: "Root", UserAgent: "Mozilla/5.0 (X11; Linux x86_64; rv:124.0) Gecko/20100101 Firefox/124.0", SourceIP: "198.51.100.5"}))
+	}
+	for _, in := range p.Insights {
+		raws = append(raws, g.insight(in)...)
 	}
 	evs := make([]*event, 0, len(raws))
 	for _, raw := range raws {
@@ -302,6 +320,76 @@ func (g *seeder) consoleLogin(a seedActor) []byte {
 	t.field("clientProvidedHostHeader", "signin.aws.amazon.com")
 	o.field("tlsDetails", json.RawMessage(t.bytes()))
 	return o.bytes()
+}
+
+// insight draws the Start and End records of an Insights event, shaped as
+// CloudTrail writes them: no userIdentity, the API in insightDetails, the
+// averages in insightContext.statistics and the caller in its attributions.
+func (g *seeder) insight(in seedInsight) [][]byte {
+	minutes := max(in.Minutes, 1)
+	start := g.when().Truncate(time.Minute)
+	if end := start.Add(time.Duration(minutes) * time.Minute); end.After(g.now) {
+		start = g.now.Add(-time.Duration(minutes) * time.Minute).Truncate(time.Minute)
+	}
+	region := in.Region
+	if region == "" {
+		region = "us-east-1"
+	}
+	shared := g.uuid()
+	baselineMinutes := int(g.span/time.Minute) - minutes
+	var attributions []any
+	for _, a := range g.p.Actors {
+		if a.Name != in.Actor {
+			continue
+		}
+		ui, agent, _ := g.identity(a, start)
+		errCode := in.ErrorCode
+		if errCode == "" {
+			errCode = "null"
+		}
+		for _, attr := range [][2]string{{"userIdentityArn", fmt.Sprint(ui["arn"])}, {"userAgent", agent}, {"errorCode", errCode}} {
+			attributions = append(attributions, map[string]any{
+				"attribute": attr[0],
+				"insight":   []any{map[string]any{"value": attr[1], "average": in.Insight}},
+				"baseline":  []any{map[string]any{"value": attr[1], "average": in.Baseline}},
+			})
+		}
+	}
+	var out [][]byte
+	for _, state := range []string{"Start", "End"} {
+		at := start
+		stats := map[string]any{"baseline": map[string]any{"average": in.Baseline}, "insight": map[string]any{"average": in.Insight}}
+		if state == "End" {
+			at = start.Add(time.Duration(minutes) * time.Minute)
+			stats["insightDuration"] = minutes
+			stats["baselineDuration"] = baselineMinutes
+		}
+		var details objectWriter
+		details.field("state", state)
+		details.field("eventSource", in.Source)
+		details.field("eventName", in.Name)
+		details.field("insightType", in.Type)
+		if in.ErrorCode != "" {
+			details.field("errorCode", in.ErrorCode)
+		}
+		ctx := map[string]any{"statistics": stats}
+		if state == "End" && attributions != nil {
+			ctx["attributions"] = attributions
+		}
+		details.field("insightContext", ctx)
+		var o objectWriter
+		o.field("eventVersion", "1.08")
+		o.field("eventTime", at.Format(timeFormat))
+		o.field("awsRegion", region)
+		o.field("eventID", g.uuid())
+		o.field("eventType", "AwsCloudTrailInsight")
+		o.field("recipientAccountId", g.account)
+		o.field("sharedEventID", shared)
+		o.field("insightDetails", json.RawMessage(details.bytes()))
+		o.field("eventCategory", "Insight")
+		out = append(out, o.bytes())
+	}
+	return out
 }
 
 func expand(s string, vars map[string]string) string {
