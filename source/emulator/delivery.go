@@ -100,7 +100,7 @@ func (s *Server) queueLocked(ev *event) {
 // Deliver delivers every trail's pending events now, as CloudTrail does each
 // DeliveryInterval, and closes the current digest period of every trail with
 // log file validation, writing its digest files. Tests and the demo call it
-// to see delivery without waiting.
+// to see delivery without waiting. After Close it does nothing.
 func (s *Server) Deliver(now time.Time) {
 	s.deliver(now.UTC(), true)
 }
@@ -134,6 +134,9 @@ type deliveryJob struct {
 func (s *Server) deliver(now time.Time, forceDigest bool) {
 	s.deliverMu.Lock()
 	defer s.deliverMu.Unlock()
+	if s.released {
+		return
+	}
 	var jobs []*deliveryJob
 	s.mu.Lock()
 	for _, t := range s.trails {

@@ -66,22 +66,10 @@ type s3Service struct {
 }
 
 // newS3Service returns the S3 service of s, recording through s.Record and
-// keeping its objects under dataDir when it is set.
+// keeping its objects under dataDir when it is set. Server.Close closes it
+// once nothing can write to it any more.
 func newS3Service(s *Server, dataDir string) (*s3Service, error) {
-	svc, err := newS3(s.Record, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	if svc.db != nil {
-		// Close stops the delivery loop before it shuts the listener down:
-		// from then on nothing is delivered, and the file can be released
-		// for the next emulator on the same data directory.
-		go func() {
-			<-s.loopDone
-			svc.close()
-		}()
-	}
-	return svc, nil
+	return newS3(s.Record, dataDir)
 }
 
 // serveS3 answers one S3 REST request.

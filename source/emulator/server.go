@@ -36,6 +36,9 @@ type Server struct {
 	mu        sync.Mutex
 	trails    []*trail
 	deliverMu sync.Mutex
+	// released is set under deliverMu when Close has released the stores:
+	// deliveries after it do nothing.
+	released bool
 
 	// services holds the handlers of the other protocols. Their files own
 	// them: ec2.go builds ec2 with newEC2Service(s *Server) *ec2Service and
@@ -129,7 +132,10 @@ func (s *Server) Start(addr string) (endpoint string, err error) {
 	return "http://" + ln.Addr().String(), nil
 }
 
-// Close stops serving and delivering and flushes persisted state.
+// Close shuts the emulator down in order: it stops the delivery loop, stops
+// serving (waiting up to 5 seconds for calls in progress), then flushes the
+// persisted state and closes the S3 store, so that another emulator can open
+// the same data directory as soon as Close returns.
 func (s *Server) Close() error {
 	s.closeMu.Lock()
 	defer s.closeMu.Unlock()
@@ -143,15 +149,18 @@ func (s *Server) Close() error {
 	if s.httpSrv != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		err = s.httpSrv.Shutdown(ctx)
+		if serr := s.httpSrv.Shutdown(ctx); serr != nil {
+			err = fmt.Errorf("close emulator: %w", serr)
+		}
 	}
+	s.deliverMu.Lock()
+	defer s.deliverMu.Unlock()
+	s.released = true
 	if cerr := s.closePersist(); err == nil {
 		err = cerr
 	}
-	if s.services.s3 != nil {
-		if cerr := s.services.s3.close(); err == nil {
-			err = cerr
-		}
+	if cerr := s.services.s3.close(); err == nil {
+		err = cerr
 	}
 	return err
 }
