@@ -38,6 +38,7 @@ func clientsFor(endpoint, key string) accessClients {
 		Region:      "us-east-1",
 		Credentials: credentials.NewStaticCredentialsProvider(key, "secret", ""),
 		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
+		HTTPClient:  HTTPClient(),
 	}
 	return accessClients{
 		ct:  cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.BaseEndpoint = aws.String(endpoint) }),

@@ -46,16 +46,13 @@ func startServer(t *testing.T, cfg Config) (*Server, string) {
 	return s, endpoint
 }
 
-// ctClient is a CloudTrail client with the SDK's standard retryer: the Go
-// SDK intermittently fails to read large JSON bodies from a local HTTP
-// server with "use of closed network connection" (seen with a static
-// httptest server too), and the retryer absorbs that. Tests that count
-// errors use ctClientNoRetry.
+// ctClient is a CloudTrail client with the SDK's standard retryer.
 func ctClient(endpoint, key, region string) *cloudtrail.Client {
 	return cloudtrail.New(cloudtrail.Options{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
+		HTTPClient:   HTTPClient(),
 	})
 }
 
@@ -67,11 +64,13 @@ func ctClientNoRetry(endpoint, key, region string) *cloudtrail.Client {
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
 		Retryer:      aws.NopRetryer{},
+		HTTPClient:   HTTPClient(),
 	})
 }
 
 func stsClient(endpoint, key string) *sts.Client {
 	return sts.New(sts.Options{
+		HTTPClient:   HTTPClient(),
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),

@@ -34,6 +34,7 @@ func bucketClient(endpoint string) *s3.Client {
 		Credentials:  credentials.NewStaticCredentialsProvider(KeyAlice, "secret", ""),
 		Retryer:      aws.NopRetryer{},
 		UsePathStyle: true,
+		HTTPClient:   HTTPClient(),
 	})
 }
 

@@ -160,7 +160,7 @@ func placeholders(raw []byte) []string {
 // calling log (if not nil) after each step. It stops at the first error
 // that the step does not allow, or when ctx is done.
 func (sc *Scenario) Play(ctx context.Context, endpoint string, creds aws.CredentialsProvider, log func(step string)) error {
-	cfg := aws.Config{Region: sc.Region, Credentials: creds, BaseEndpoint: aws.String(endpoint)}
+	cfg := aws.Config{Region: sc.Region, Credentials: creds, BaseEndpoint: aws.String(endpoint), HTTPClient: HTTPClient()}
 	cl := &scenarioClients{
 		cloudtrail: cloudtrail.NewFromConfig(cfg),
 		s3:         s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true }),
