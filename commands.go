@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -130,7 +131,7 @@ func runEmulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.Float64Var(&cfg.Rate, "rate", 2, "LookupEvents calls per second per account and region before throttling (negative: no throttling)")
 	fs.DurationVar(&cfg.DeliveryInterval, "delivery-interval", 5*time.Minute, "how often logging trails deliver log files")
 	fs.DurationVar(&cfg.DigestInterval, "digest-interval", time.Hour, "how often validating trails write digest files")
-	fs.StringVar(&keys, "keys", "", "access key table (JSON file); default: the built-in keys")
+	fs.StringVar(&keys, "keys", "", "access key table: a JSON file, or KEY=IAMUser:alice,KEY2=AssumedRole:role/session[;deny=ACTION][;expired],...; default: the built-in keys")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func runEmulator(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("emulator: unexpected argument %q", fs.Arg(0))
 	}
 	if keys != "" {
-		table, err := emulator.LoadKeyTable(keys)
+		table, err := keyTable(keys)
 		if err != nil {
 			return err
 		}
@@ -157,4 +158,13 @@ func runEmulator(ctx context.Context, args []string, stderr io.Writer) error {
 	fmt.Fprintf(stderr, "  export AWS_ENDPOINT_URL=%s AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=emulator AWS_DEFAULT_REGION=us-east-1\n", endpoint, emulator.KeyAlice)
 	<-ctx.Done()
 	return nil
+}
+
+// keyTable reads the emulator's --keys value: a file when one exists at that
+// path, else the inline form.
+func keyTable(value string) ([]emulator.Identity, error) {
+	if _, err := os.Stat(value); err == nil {
+		return emulator.LoadKeyTable(value)
+	}
+	return emulator.ParseKeyTable(value)
 }
