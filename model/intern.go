@@ -127,6 +127,10 @@ var hexValue = func() (t [256]uint8) {
 	return t
 }()
 
+// uuidDigits holds where the two hex digits of each byte of a canonical
+// UUID start.
+var uuidDigits = [16]uint8{0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34}
+
 // parseUUID parses a canonical UUID (8-4-4-4-12 hex digits) written in one
 // letter case, and says which.
 func parseUUID(s string) (u [16]byte, kind int, ok bool) {
@@ -134,20 +138,14 @@ func parseUUID(s string) (u [16]byte, kind int, ok bool) {
 		return u, 0, false
 	}
 	var kinds uint8
-	j := 0
-	for i := 0; i < 36; i += 2 {
-		if i == 8 || i == 13 || i == 18 || i == 23 {
-			i++
-		}
+	for j, i := range uuidDigits {
 		hi, lo := hexValue[s[i]], hexValue[s[i+1]]
-		if hi == 0 || lo == 0 {
-			return u, 0, false
-		}
 		kinds |= 1<<(hi>>4) | 1<<(lo>>4)
 		u[j] = (hi&15)<<4 | lo&15
-		j++
 	}
 	switch {
+	case kinds&1 != 0:
+		return u, 0, false // not a hex digit
 	case kinds&(1<<2) != 0 && kinds&(1<<3) != 0:
 		return u, 0, false // both letter cases
 	case kinds&(1<<3) != 0:
@@ -190,8 +188,9 @@ func parseIPv4(s string) (ip [4]byte, ok bool) {
 // the empty string. The strings live in a shared arena.
 //
 // An exact table indexes every symbol in an open-addressing hash table
-// whose slots hold a symbol in the low 24 bits and 8 bits of its hash above
-// them, so that probing rarely touches the arena: a string has one symbol.
+// whose slots hold a symbol in the low 24 bits and 40 bits of its hash above
+// them, so that probing almost never touches the arena and growing the
+// table never does: a string has one symbol.
 // A loose table keeps only a cache of recent strings, so a string that
 // comes back after being evicted gets a second symbol; it suits columns
 // where most values are unique (source IPs, access keys) and nothing needs
@@ -202,7 +201,7 @@ type symtab struct {
 	exact   bool
 	packs   bool     // try the packed forms (UUIDs, IPv4) before storing plainly
 	refs    []uint32 // symbol -> arena reference; refs[0] is unused
-	slots   []uint32 // exact tables: tag<<symBits | symbol; 0 = free
+	slots   []uint64 // exact tables: tag<<symBits | symbol; 0 = free
 	seed    maphash.Seed
 	scratch []byte
 	recent  [1 << recentBits]recentSym
@@ -241,24 +240,15 @@ const (
 func newSymtab(a *arena, seed maphash.Seed, exact, packs bool) *symtab {
 	t := &symtab{a: a, exact: exact, packs: packs, refs: make([]uint32, 1), seed: seed}
 	if exact {
-		t.slots = make([]uint32, 16)
+		t.slots = make([]uint64, 16)
 	}
 	return t
 }
 
-// slot returns, for hash h, the slot index to start probing at and the tag.
-func (t *symtab) slot(h uint64) (start, tag uint32) {
-	return uint32(h) & uint32(len(t.slots)-1), uint32(h>>(64-(32-symBits))) << symBits
-}
-
-// hashEntry hashes an entry: a plain one by its string (as intern hashes a
-// string it has not encoded), a packed one by its bytes.
-func (t *symtab) hashEntry(e []byte) uint64 {
-	h, n := binary.Uvarint(e)
-	if h&3 == kindPlain {
-		return maphash.Bytes(t.seed, e[n:])
-	}
-	return maphash.Bytes(t.seed, e)
+// slot returns, for hash h, the slot index to start probing at and the tag
+// in place: the low 64-symBits bits of h, which hold the index bits too.
+func (t *symtab) slot(h uint64) (start uint32, tag uint64) {
+	return uint32(h) & uint32(len(t.slots)-1), h << symBits
 }
 
 // len returns the number of symbols, counting the empty string.
@@ -310,11 +300,14 @@ func (t *symtab) find(s string) (sym uint32, added, ok bool) {
 	if c.sym != 0 && c.hash == uint32(h) && t.holds(c.sym, s, packed, isPacked) {
 		return c.sym, false, true
 	}
-	var i, tag uint32
+	var (
+		i   uint32
+		tag uint64
+	)
 	if t.exact {
 		mask := uint32(len(t.slots) - 1)
 		for i, tag = t.slot(h); t.slots[i] != 0; i = (i + 1) & mask {
-			if sym := t.slots[i] & maxSymbols; t.slots[i]&^maxSymbols == tag && t.holds(sym, s, packed, isPacked) {
+			if sym := uint32(t.slots[i] & maxSymbols); t.slots[i]&^maxSymbols == tag && t.holds(sym, s, packed, isPacked) {
 				*c = recentSym{uint32(h), sym}
 				return sym, false, true
 			}
@@ -334,7 +327,7 @@ func (t *symtab) find(s string) (sym uint32, added, ok bool) {
 	t.refs = append(t.refs, ref)
 	*c = recentSym{uint32(h), sym}
 	if t.exact {
-		t.slots[i] = tag | sym
+		t.slots[i] = tag | uint64(sym)
 		if len(t.refs)*4 > len(t.slots)*3 {
 			t.rehash(len(t.slots) * 2)
 		}
@@ -352,20 +345,21 @@ func (t *symtab) holds(sym uint32, s string, packed []byte, isPacked bool) bool 
 	return h == uint64(len(s))<<2|kindPlain && string(e[n:]) == s
 }
 
-// place puts sym, whose entry is e, into a free slot.
-func (t *symtab) place(sym uint32, e []byte) {
-	mask := uint32(len(t.slots) - 1)
-	i, tag := t.slot(t.hashEntry(e))
-	for t.slots[i] != 0 {
-		i = (i + 1) & mask
-	}
-	t.slots[i] = tag | sym
-}
-
+// rehash moves the slots into a table of size slots; the index bits of
+// each come from its tag.
 func (t *symtab) rehash(size int) {
-	t.slots = make([]uint32, size)
-	for sym := 1; sym < len(t.refs); sym++ {
-		t.place(uint32(sym), t.a.entry(t.refs[sym]))
+	old := t.slots
+	t.slots = make([]uint64, size)
+	mask := uint32(size - 1)
+	for _, v := range old {
+		if v == 0 {
+			continue
+		}
+		i := uint32(v>>symBits) & mask
+		for t.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = v
 	}
 }
 

@@ -68,7 +68,7 @@ type row struct {
 }
 
 const (
-	shapeCacheBits = 12
+	shapeCacheBits = 15
 	rowBits        = 14
 	rowChunkSize   = 1 << rowBits
 	rawChunkSize   = 1 << 20
@@ -160,12 +160,19 @@ func (s *Store) Add(events []Event) (added int) {
 	if s.n == first {
 		return 0
 	}
-	page := make([]RowID, s.n-first)
-	for i := range page {
-		page[i] = RowID(first + i)
+	// Sort the new rows by their times, copied next to the ids, so that
+	// comparisons do not look rows up.
+	keys := make([]timedRow, s.n-first)
+	for i := range keys {
+		id := RowID(first + i)
+		keys[i] = timedRow{s.row(id).time, id}
 	}
-	if !slices.IsSortedFunc(page, s.compare) {
-		slices.SortFunc(page, s.compare)
+	if !slices.IsSortedFunc(keys, byTimeDesc) {
+		slices.SortFunc(keys, byTimeDesc)
+	}
+	page := make([]RowID, len(keys))
+	for i, k := range keys {
+		page[i] = k.id
 	}
 	s.insert(page)
 	s.version++
@@ -348,6 +355,20 @@ func (s *Store) compare(a, b RowID) int {
 		return c
 	}
 	return cmp.Compare(a, b)
+}
+
+// timedRow is a row id with its time, to sort by.
+type timedRow struct {
+	time int64
+	id   RowID
+}
+
+// byTimeDesc orders as compare does.
+func byTimeDesc(a, b timedRow) int {
+	if c := cmp.Compare(b.time, a.time); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
 }
 
 // order returns the row ids newest first.
