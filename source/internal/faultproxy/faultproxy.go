@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -115,8 +116,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	rules  []*Rule
 	counts Counts
-	srv    *http.Server
-	ln     net.Listener
+	srv    *http.Server // nil while refusing
 	wg     sync.WaitGroup
 }
 
@@ -169,10 +169,7 @@ func (p *Proxy) Counts() Counts {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c := p.counts
-	c.Faults = make(map[Fault]int, len(p.counts.Faults))
-	for k, v := range p.counts.Faults {
-		c.Faults[k] = v
-	}
+	c.Faults = maps.Clone(p.counts.Faults)
 	return c
 }
 
@@ -181,7 +178,7 @@ func (p *Proxy) Counts() Counts {
 func (p *Proxy) Refuse() error {
 	p.mu.Lock()
 	srv := p.srv
-	p.srv, p.ln = nil, nil
+	p.srv = nil
 	if srv != nil {
 		p.counts.Refusals++
 	}
@@ -217,7 +214,7 @@ func (p *Proxy) Resume() error {
 func (p *Proxy) Close() error {
 	p.mu.Lock()
 	srv := p.srv
-	p.srv, p.ln = nil, nil
+	p.srv = nil
 	p.mu.Unlock()
 	var err error
 	if srv != nil {
@@ -234,7 +231,7 @@ func (p *Proxy) Close() error {
 func (p *Proxy) serve(ln net.Listener) {
 	srv := &http.Server{Handler: http.HandlerFunc(p.handle), ReadHeaderTimeout: 10 * time.Second}
 	p.mu.Lock()
-	p.srv, p.ln = srv, ln
+	p.srv = srv
 	p.mu.Unlock()
 	p.wg.Add(1)
 	go func() {
