@@ -10,31 +10,64 @@ import (
 )
 
 func TestLayoutColumns(t *testing.T) {
-	for _, width := range []int{200, 120, 100, 80, 70, 60, 40, 20} {
+	widths := func(cols []column) map[colID]int {
+		out := map[colID]int{}
+		for _, c := range cols {
+			out[c.id] = c.width
+		}
+		return out
+	}
+	for _, width := range []int{200, 130, 120, 110, 100, 95, 90, 80, 79, 70, 60, 40, 20} {
 		cols := layoutColumns(width)
 		total := gutter + len(cols) - 1
-		ids := map[colID]bool{}
 		for _, c := range cols {
 			total += c.width
-			ids[c.id] = true
 			for _, s := range columns {
 				if s.id == c.id && c.width < s.min {
 					t.Errorf("width %d: column %s is %d cells, under its minimum %d", width, c.title, c.width, s.min)
 				}
 			}
 		}
-		if width >= 80 && total != width {
+		if width >= 60 && total != width {
 			t.Errorf("width %d: columns take %d cells", width, total)
 		}
-		if width >= 80 && len(cols) != len(columns) {
-			t.Errorf("width %d: %d columns shown, want all %d", width, len(cols), len(columns))
-		}
-		if !ids[colTime] {
+		got := widths(cols)
+		if _, ok := got[colTime]; !ok {
 			t.Errorf("width %d: the time column was dropped", width)
 		}
+		// A column is only shown when every column ranked above it is.
+		for _, s := range columns {
+			for _, above := range columns {
+				_, shown := got[s.id]
+				_, aboveShown := got[above.id]
+				if shown && above.rank < s.rank && !aboveShown {
+					t.Errorf("width %d: %s shown but %s, which ranks above it, dropped", width, s.title, above.title)
+				}
+			}
+		}
+		if width >= 80 && got[colIP] < len("255.255.255.255") {
+			t.Errorf("width %d: source IP gets %d cells, too few for an IPv4 address", width, got[colIP])
+		}
 	}
-	if cols := layoutColumns(60); len(cols) >= len(columns) {
-		t.Errorf("at 60 cells no column was dropped")
+	// At 80 cells who did what, when, from where, and its error; the region
+	// and the service make way rather than cut the rest to stubs.
+	at80 := widths(layoutColumns(80))
+	if len(at80) != 5 || at80[colError] < len("AccessDenied") || at80[colEvent] < len("DescribeInstances") || at80[colWho] < 15 {
+		t.Errorf("at 80 cells: %v", layoutColumns(80))
+	}
+	if _, ok := widths(layoutColumns(100))[colRegion]; !ok {
+		t.Errorf("at 100 cells the region is dropped: %v", layoutColumns(100))
+	}
+	// At 120 cells typical values fit whole.
+	at120 := widths(layoutColumns(120))
+	for id, value := range map[colID]string{colTime: shortTime, colEvent: "TerminateInstances", colWho: "deploy-bot/session-3183",
+		colService: "cloudtrail", colRegion: "ap-southeast-2", colIP: "203.0.113.255", colError: "AccessDenied"} {
+		if at120[id] < len(value) {
+			t.Errorf("at 120 cells column %d is %d cells, too few for %q", id, at120[id], value)
+		}
+	}
+	if at130 := widths(layoutColumns(130)); at130[colTime] != len(longTime) {
+		t.Errorf("at 130 cells the time column is %d cells, want the long form", at130[colTime])
 	}
 }
 

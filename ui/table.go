@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/lazytrail/lazytrail/model"
@@ -19,24 +20,28 @@ const (
 	colError
 )
 
-// colSpec is how a column sizes: it never gets less than min cells (or it is
-// dropped), grows towards ideal as room allows, and columns with a lower drop
-// rank go first when even the minimums do not fit.
+// colSpec is how a column sizes. Columns are placed in order of rank (0 is
+// the most important): each gets its min cells, and a column whose min no
+// longer fits is dropped with every column ranked below it, rather than
+// cutting every column to a stub. Room left over grows the columns towards
+// ideal (typical values shown whole), then towards max.
 type colSpec struct {
-	id         colID
-	title      string
-	min, ideal int
-	drop       int
+	id              colID
+	title           string
+	rank            int
+	min, ideal, max int
 }
 
+// columns in display order. Who did what, when and from where ranks first;
+// the service, which the event name and the detail pane also tell, last.
 var columns = []colSpec{
-	{colTime, "TIME", len(shortTime), len(shortTime), 99},
-	{colEvent, "EVENT", 14, 28, 98},
-	{colWho, "WHO", 12, 34, 97},
-	{colService, "SERVICE", 5, 10, 3},
-	{colRegion, "REGION", 9, 14, 2},
-	{colIP, "SOURCE IP", 9, 15, 1},
-	{colError, "ERROR", 6, 22, 4},
+	{colTime, "TIME", 0, len(shortTime), len(shortTime), len(shortTime)},
+	{colEvent, "EVENT", 1, 17, 21, 30},
+	{colWho, "WHO", 2, 15, 25, 48},
+	{colService, "SERVICE", 6, 7, 10, 13},
+	{colRegion, "REGION", 5, 14, 14, 14},
+	{colIP, "SOURCE IP", 3, 15, 15, 39},
+	{colError, "ERROR", 4, 12, 12, 28},
 }
 
 // gutter is the cursor mark, the error mark and a space before the columns.
@@ -50,64 +55,83 @@ type column struct {
 }
 
 // layoutColumns fits the columns into width cells, one space between
-// columns. Columns shrink from their ideal widths in proportion to how much
-// they can give; when even the minimums do not fit, the least useful columns
-// are dropped. Leftover room goes to the who column.
+// columns, as colSpec describes. Once every column has its ideal width, the
+// time column shows the year; the who column takes what is left at the end.
 func layoutColumns(width int) []column {
-	specs := make([]colSpec, len(columns))
-	copy(specs, columns)
-	if width >= 120 {
-		specs[0].min, specs[0].ideal = len(longTime), len(longTime)
-	}
-	avail := func() int { return width - gutter - (len(specs) - 1) }
-	sumMin := func() int {
-		n := 0
-		for _, s := range specs {
-			n += s.min
+	byRank := make([]colSpec, len(columns))
+	copy(byRank, columns)
+	slices.SortStableFunc(byRank, func(a, b colSpec) int { return a.rank - b.rank })
+	room := width - gutter
+	kept := map[colID]bool{}
+	for i, s := range byRank {
+		need := s.min
+		if i > 0 {
+			need++ // the space before it
 		}
-		return n
-	}
-	for len(specs) > 1 && sumMin() > avail() {
-		lowest := 0
-		for i, s := range specs {
-			if s.drop < specs[lowest].drop {
-				lowest = i
-			}
+		if need > room && i > 0 {
+			break
 		}
-		specs = append(specs[:lowest], specs[lowest+1:]...)
+		room -= need
+		kept[s.id] = true
 	}
-	cols := make([]column, len(specs))
-	need := 0
-	for i, s := range specs {
-		cols[i] = column{id: s.id, title: s.title, width: s.min}
-		need += s.ideal - s.min
-	}
-	spare := max(avail()-sumMin(), 0)
-	if spare >= need {
-		for i, s := range specs {
-			cols[i].width = s.ideal
+	var specs []colSpec
+	var cols []column
+	for _, s := range columns {
+		if kept[s.id] {
+			specs = append(specs, s)
+			cols = append(cols, column{id: s.id, title: s.title, width: s.min})
 		}
-		spare -= need
-		for i := range cols {
-			if cols[i].id == colWho {
-				cols[i].width += spare
-			}
+	}
+	room = max(room, 0)
+	room = grow(cols, specs, room, func(s colSpec) int { return s.ideal })
+	for i := range cols {
+		if cols[i].id == colTime && room >= len(longTime)-len(shortTime) {
+			room -= len(longTime) - cols[i].width
+			cols[i].width = len(longTime)
 		}
-		return cols
 	}
-	given := 0
-	for i, s := range specs {
-		g := spare * (s.ideal - s.min) / need
-		cols[i].width += g
-		given += g
-	}
-	for i := 0; given < spare; i = (i + 1) % len(cols) {
-		if cols[i].width < specs[i].ideal {
-			cols[i].width++
-			given++
+	room = grow(cols, specs, room, func(s colSpec) int { return s.max })
+	for i := range cols {
+		if cols[i].id == colWho {
+			cols[i].width += room
 		}
 	}
 	return cols
+}
+
+// grow shares room among the columns narrower than target, in proportion
+// to what each lacks, and returns the room left.
+func grow(cols []column, specs []colSpec, room int, target func(colSpec) int) int {
+	lack := make([]int, len(cols))
+	need := 0
+	for i, s := range specs {
+		lack[i] = max(target(s)-cols[i].width, 0)
+		need += lack[i]
+	}
+	if need == 0 {
+		return room
+	}
+	if room >= need {
+		for i := range cols {
+			cols[i].width += lack[i]
+		}
+		return room - need
+	}
+	given := 0
+	for i := range cols {
+		g := room * lack[i] / need
+		cols[i].width += g
+		lack[i] -= g
+		given += g
+	}
+	for i := 0; given < room; i = (i + 1) % len(cols) {
+		if lack[i] > 0 {
+			cols[i].width++
+			lack[i]--
+			given++
+		}
+	}
+	return 0
 }
 
 // eventTable is the list of selected events. It renders only the rows on
