@@ -57,10 +57,11 @@ func pad(s string, width int) string {
 	return s
 }
 
-// Time layouts for the table: the short one fits 80 columns.
+// Time layouts: the short one fits the table at 80 columns.
 const (
-	shortTime = "01-02 15:04:05"
-	longTime  = "2006-01-02 15:04:05"
+	shortTime  = "01-02 15:04:05"
+	longTime   = "2006-01-02 15:04:05"
+	minuteTime = "01-02 15:04" // how far back a read has reached
 )
 
 // displayTime converts t to UTC or to the local zone.

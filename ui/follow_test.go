@@ -11,6 +11,7 @@ import (
 
 	"charm.land/bubbles/v2/spinner"
 	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
@@ -397,6 +398,48 @@ func TestNoticesShownBriefly(t *testing.T) {
 	}
 }
 
+// TestLoadProgressAt80Columns checks that a long read of a local archive
+// keeps its progress, how far back it reached and the help key on an
+// 80-column status bar, dropping the rate and the source name first.
+func TestLoadProgressAt80Columns(t *testing.T) {
+	src := &sliceSource{}
+	m := newTestModel(src, Options{}, 80, 24)
+	m.load.state = loadReading
+	m.load.started = testNow.Add(-10 * time.Second)
+	m.load.progress = source.Progress{UnitsDone: 4985, UnitsTotal: 8064, Events: 618603,
+		Reached: time.Date(2026, 11, 17, 2, 0, 59, 0, time.UTC)}
+	m.store.Add(genEvents(t, 3))
+	for _, tt := range []struct {
+		name, status string
+		want, gone   []string
+	}{
+		{"short source", "", []string{"test source · ", "4,985/8,064 files · 3 ev · to 11-17 02:00 · esc stops", "? help"}, []string{"/s"}},
+		{"long extra status", "us-east-1 via http://127.0.0.1:41485", []string{"4,985/8,064 files · 3 ev · to 11-17 02:00", "? help"}, []string{"/s", "41485"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			m.opts.Status = tt.status
+			line := ansi.Strip(m.statusView())
+			if w := ansi.StringWidth(line); w != 80 {
+				t.Errorf("status bar is %d cells wide: %q", w, line)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(line, s) {
+					t.Errorf("status bar %q lacks %q", line, s)
+				}
+			}
+			for _, s := range tt.gone {
+				if strings.Contains(line, s) {
+					t.Errorf("status bar %q still holds %q", line, s)
+				}
+			}
+		})
+	}
+	m.width = 200
+	if line := ansi.Strip(m.statusView()); !strings.Contains(line, "61,860/s") {
+		t.Errorf("a wide status bar lacks the rate: %q", line)
+	}
+}
+
 func TestLoadProgressOfARemoteScan(t *testing.T) {
 	clock := testNow
 	src := progressSource{events: newer(t, 100)}
@@ -407,7 +450,7 @@ func TestLoadProgressOfARemoteScan(t *testing.T) {
 	clock = clock.Add(4 * time.Second)
 	m.Update(next())
 	f := frame(m)
-	if !strings.Contains(f, "loading 6 requests, 100 events, back to 11-20 09:00:00, 25/s") {
+	if !strings.Contains(f, "6 requests · 100 ev · to 11-20 09:00 · 25/s · esc stops") {
 		t.Errorf("status does not show requests, how far back and the rate:\n%s", f)
 	}
 }

@@ -259,7 +259,9 @@ func (m *Model) paged(msg pageMsg) tea.Cmd {
 	}
 	m.store.Add(msg.page.Events)
 	m.problems = append(m.problems, msg.page.Problems...)
-	m.load.progress = msg.page.Progress
+	if msg.page.Progress != (source.Progress{}) { // a failed or cancelled Next reports none
+		m.load.progress = msg.page.Progress
+	}
 	var cmds []tea.Cmd
 	if msg.err == nil || errors.Is(msg.err, io.EOF) {
 		m.load.paged = true

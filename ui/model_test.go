@@ -231,8 +231,8 @@ func TestEscStopsLoadAndResumes(t *testing.T) {
 	if got := m.sel.Len(); got != 10 {
 		t.Errorf("selection holds %d events after stopping, want 10", got)
 	}
-	if f := frame(m); !strings.Contains(f, "paused") {
-		t.Errorf("status does not say the load is paused:\n%s", f)
+	if f := frame(m); !strings.Contains(f, "paused at 1 file (r resumes)") {
+		t.Errorf("status does not say the load is paused, and where:\n%s", f)
 	}
 	press(t, m, "j", "enter")
 	if m.mode != modeDetail {

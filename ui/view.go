@@ -3,6 +3,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
@@ -157,78 +158,139 @@ func (m *Model) problemsView() string {
 // problemsPage is how many damaged files fit on the screen, two lines each.
 func (m *Model) problemsPage() int { return max((m.height-2)/2, 1) }
 
-// statusView renders the status bar. What answers the user comes first, so
-// narrow screens cut the least urgent text: a flash message, failures, a
-// notice, the modes, then the source, the state of the read, damaged files
-// and extra status; the help key is always shown.
+// statusPart is one piece of the status bar; when the bar is too narrow,
+// the pieces of the lowest rank go first.
+type statusPart struct {
+	text string
+	rank int
+}
+
+// Status part ranks, from the first dropped to the last kept.
+const (
+	rankRate     = iota // events per second while loading
+	rankCount           // events loaded, which the filter bar also tells
+	rankHint            // the key that stops a read
+	rankExtra           // Options.Status, such as an emulator endpoint
+	rankSource          // the source's name
+	rankDamaged         // how many files were damaged
+	rankReached         // how far back a read has reached
+	rankProgress        // the state of the read
+	rankMode            // insights, follow mode
+	rankNotice          // a line from Options.Notices
+	rankFailure         // a failed read or follow
+	rankFlash           // the answer to the last key
+)
+
+// statusView renders the status bar: a flash message, failures, a notice,
+// the modes, the source, the state of the read, damaged files and extra
+// status, then the help key, which is always shown. When they do not all
+// fit, the least urgent parts are left out whole.
 func (m *Model) statusView() string {
-	var parts []string
-	retries := " (" + m.keys.Reload.Help().Key + " retries): "
-	if m.flash != "" {
-		parts = append(parts, Sanitize(m.flash))
+	var parts []statusPart
+	add := func(rank int, text string) {
+		if text != "" {
+			parts = append(parts, statusPart{text, rank})
+		}
 	}
+	retries := " (" + m.keys.Reload.Help().Key + " retries): "
+	add(rankFlash, Sanitize(m.flash))
 	if m.load.state == loadFailed {
-		parts = append(parts, "load failed"+retries+m.errLine(m.load.err))
+		add(rankFailure, "load failed"+retries+m.errLine(m.load.err))
 	}
 	if m.following && m.fol.err != nil {
-		parts = append(parts, "follow failed"+retries+m.errLine(m.fol.err))
+		add(rankFailure, "follow failed"+retries+m.errLine(m.fol.err))
 	}
-	if m.notice != "" {
-		parts = append(parts, Sanitize(m.notice))
-	}
+	add(rankNotice, Sanitize(m.notice))
 	if m.insights {
-		parts = append(parts, "insights")
+		add(rankMode, "insights")
 	}
-	if s := m.followStatus(); s != "" {
-		parts = append(parts, s)
-	}
-	parts = append(parts, Sanitize(m.src.Name()))
-	if s := m.loadStatus(); s != "" {
-		parts = append(parts, s)
+	add(rankMode, m.followStatus())
+	add(rankSource, Sanitize(m.src.Name()))
+	for _, p := range m.loadStatus() {
+		add(p.rank, p.text)
 	}
 	if n := len(m.problems); n > 0 {
-		parts = append(parts, fmt.Sprintf("%d damaged (%s)", n, m.keys.Problems.Help().Key))
+		add(rankDamaged, fmt.Sprintf("%d damaged (%s)", n, m.keys.Problems.Help().Key))
 	}
-	if m.opts.Status != "" {
-		parts = append(parts, Sanitize(m.opts.Status))
-	}
+	add(rankExtra, Sanitize(m.opts.Status))
 	right := " " + m.keys.Help.Help().Key + " help "
-	left := " " + strings.Join(parts, " · ")
+	left := " " + fitParts(parts, m.width-len(right)-1, " · ")
 	return m.styles.Status.Render(pad(left, m.width-len(right)) + right)
 }
 
-// loadStatus says how the read is going; statusView tells of failures.
-func (m *Model) loadStatus() string {
+// fitParts joins with sep the parts that fit width cells, taking them by
+// rank (the earlier of equals first) and skipping any that no longer fits;
+// the first taken is kept even if it alone is too wide.
+func fitParts(parts []statusPart, width int, sep string) string {
+	order := make([]int, len(parts))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return parts[b].rank - parts[a].rank })
+	keep := make([]bool, len(parts))
+	used := 0
+	for n, i := range order {
+		w := cellWidth(parts[i].text)
+		if n > 0 {
+			w += cellWidth(sep)
+		}
+		if n == 0 || used+w <= width {
+			keep[i] = true
+			used += w
+		}
+	}
+	var out []string
+	for i, p := range parts {
+		if keep[i] {
+			out = append(out, p.text)
+		}
+	}
+	return strings.Join(out, sep)
+}
+
+// loadStatus says how the read is going, compactly: "⠏ 4,985/8,064 files
+// · 618,603 ev · to 11-17 02:00 · 52,000/s · esc stops"; statusView tells
+// of failures.
+func (m *Model) loadStatus() []statusPart {
 	p := m.load.progress
 	units := ""
 	switch {
 	case p.Requests > 0: // a remote API, where requests are what count
-		units = groupDigits(p.Requests) + " requests"
-	case p.UnitsTotal > 0:
+		units = plural(p.Requests, "request")
+	case p.UnitsTotal > 0 && m.load.state != loadDone:
 		units = fmt.Sprintf("%s/%s files", groupDigits(p.UnitsDone), groupDigits(p.UnitsTotal))
 	case p.UnitsDone > 0:
-		units = groupDigits(p.UnitsDone) + " files"
+		units = plural(p.UnitsDone, "file")
 	}
-	counts := joinNonEmpty(", ", units, groupDigits(m.store.Len())+" events")
+	count := statusPart{groupDigits(m.store.Len()) + " ev", rankCount}
 	switch m.load.state {
 	case loadOpening:
-		return m.spinner.View() + " opening"
+		return []statusPart{{m.spinner.View() + " opening", rankProgress}}
 	case loadReading:
+		parts := []statusPart{{joinNonEmpty(" ", m.spinner.View(), units), rankProgress}, count}
 		if !p.Reached.IsZero() {
-			counts += ", back to " + displayTime(p.Reached, m.localTime).Format(shortTime)
+			parts = append(parts, statusPart{"to " + displayTime(p.Reached, m.localTime).Format(minuteTime), rankReached})
 		}
 		if secs := m.now().Sub(m.load.started).Seconds(); secs >= 1 && p.Events > 0 {
-			counts += ", " + groupDigits(int(float64(p.Events)/secs)) + "/s"
+			parts = append(parts, statusPart{groupDigits(int(float64(p.Events)/secs)) + "/s", rankRate})
 		}
-		return m.spinner.View() + " loading " + counts + " (esc stops)"
+		return append(parts, statusPart{m.keys.Back.Help().Key + " stops", rankHint})
 	case loadStopping:
-		return "stopping"
+		return []statusPart{{"stopping", rankProgress}}
 	case loadPaused:
-		return "paused at " + counts + " (" + m.keys.Reload.Help().Key + " resumes)"
+		return []statusPart{{joinNonEmpty(" ", "paused at", units, "("+m.keys.Reload.Help().Key+" resumes)"), rankProgress}, count}
 	case loadDone:
-		return units
+		return []statusPart{{units, rankProgress}}
 	}
-	return ""
+	return nil
+}
+
+// plural says n things: "1 file", "8,064 files".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return groupDigits(n) + " " + thing + "s"
 }
 
 // followStatus says how follow mode is doing: waiting for the first page or
