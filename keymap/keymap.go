@@ -21,6 +21,10 @@ type KeyMap struct {
 	HalfDown key.Binding
 	Home     key.Binding
 	End      key.Binding
+	// In the detail pane, the next (older) and previous (newer) event of
+	// the selection.
+	NextEvent key.Binding
+	PrevEvent key.Binding
 
 	// Acting on events.
 	Open      key.Binding
@@ -62,6 +66,9 @@ func DefaultKeyMap() KeyMap {
 		Home:     bind("first (newest)", "g", "home"),
 		End:      bind("last (oldest)", "G", "end"),
 
+		NextEvent: bind("next event (detail)", "n", "]"),
+		PrevEvent: bind("prev event (detail)", "p", "["),
+
 		Open:      bind("open event detail", "enter"),
 		Back:      bind("back, clear, stop load", "esc"),
 		Copy:      bind("copy record (OSC 52)", "y"),
@@ -89,7 +96,8 @@ func bind(desc string, keys ...string) key.Binding {
 // binding of the KeyMap appears in exactly one group.
 func (k KeyMap) Groups() []Group {
 	return []Group{
-		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Home, k.End}},
+		{"Move", []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.HalfUp, k.HalfDown, k.Home, k.End,
+			k.NextEvent, k.PrevEvent}},
 		{"Events", []key.Binding{k.Open, k.Back, k.Copy, k.LocalTime}},
 		{"Filter", []key.Binding{k.Filter, k.Users, k.Time}},
 		{"Live", []key.Binding{k.Follow, k.Insights}},
@@ -118,6 +126,7 @@ func (k *KeyMap) actions() map[string]*key.Binding {
 	return map[string]*key.Binding{
 		"up": &k.Up, "down": &k.Down, "pageup": &k.PageUp, "pagedown": &k.PageDown,
 		"halfup": &k.HalfUp, "halfdown": &k.HalfDown, "home": &k.Home, "end": &k.End,
+		"next": &k.NextEvent, "prev": &k.PrevEvent,
 		"open": &k.Open, "back": &k.Back, "copy": &k.Copy, "localtime": &k.LocalTime,
 		"filter": &k.Filter, "users": &k.Users, "time": &k.Time,
 		"follow": &k.Follow, "insights": &k.Insights,

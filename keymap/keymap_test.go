@@ -66,6 +66,9 @@ func TestMatchesKeyPresses(t *testing.T) {
 		{tea.KeyPressMsg{Code: '/', Text: "/"}, k.Filter},
 		{tea.KeyPressMsg{Code: 'f', Text: "f"}, k.Follow},
 		{tea.KeyPressMsg{Code: 'i', Text: "i"}, k.Insights},
+		{tea.KeyPressMsg{Code: 'n', Text: "n"}, k.NextEvent},
+		{tea.KeyPressMsg{Code: ']', Text: "]"}, k.NextEvent},
+		{tea.KeyPressMsg{Code: '[', Text: "["}, k.PrevEvent},
 	}
 	for _, tt := range tests {
 		if !key.Matches(tt.msg, tt.want) {

@@ -13,8 +13,7 @@ const filterHelp = "Filter: user: event: source: region: ip: err: readonly: reso
 	"since: until: id: accesskey: agent: type: category:  (a,b = or; -key: = not; other words: fuzzy text)"
 
 // regionHelp is what the help says about regions for the live API.
-const regionHelp = "Live API: events of global services (IAM, STS, console sign-in) are recorded in us-east-1, " +
-	"so a view of several regions should include it."
+const regionHelp = "Live API: IAM, STS and console sign-in events land in us-east-1; include it."
 
 // helpView renders every binding of km by group, in two columns when the
 // width allows, followed by the filter syntax and the note on regions.

@@ -115,14 +115,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.LocalTime):
 		m.localTime = !m.localTime
 	case key.Matches(msg, m.keys.Open):
-		ev, row, ok := m.current()
-		if !ok {
-			return nil
-		}
-		m.detail.open(ev, row)
-		m.detail.rebuild(&m.styles, m.localTime)
-		m.mode = modeDetail
-		return readRecordCmd(ev, row)
+		return m.openDetail()
 	case key.Matches(msg, m.keys.Copy):
 		if ev, _, ok := m.current(); ok {
 			return copyCmd(ev)
@@ -259,6 +252,10 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		m.mode = modeNormal
 	case key.Matches(msg, m.keys.Help):
 		m.mode = modeHelp
+	case key.Matches(msg, m.keys.NextEvent):
+		return m.stepDetail(1)
+	case key.Matches(msg, m.keys.PrevEvent):
+		return m.stepDetail(-1)
 	case key.Matches(msg, m.keys.Copy):
 		return copyCmd(d.ev)
 	case key.Matches(msg, m.keys.LocalTime):
@@ -266,6 +263,39 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 		d.rebuild(&m.styles, m.localTime)
 	}
 	return nil
+}
+
+// openDetail shows the highlighted event in the detail pane and reads its
+// record.
+func (m *Model) openDetail() tea.Cmd {
+	ev, row, ok := m.current()
+	if !ok {
+		return nil
+	}
+	m.detail.open(ev, row)
+	m.detail.rebuild(&m.styles, m.localTime)
+	m.mode = modeDetail
+	return readRecordCmd(ev, row)
+}
+
+// stepDetail shows the event delta rows below (older) or above (newer) the
+// one in the detail pane, moving the table's highlight with it so that
+// going back lands on the event last shown.
+func (m *Model) stepDetail(delta int) tea.Cmd {
+	if i, ok := m.sel.Index(m.detail.row); ok {
+		m.table.cursor = i
+	}
+	from := m.table.cursor
+	m.table.move(delta)
+	if m.table.cursor == from {
+		if delta > 0 {
+			m.flash = "no older event in the selection"
+		} else {
+			m.flash = "no newer event in the selection"
+		}
+		return nil
+	}
+	return m.openDetail()
 }
 
 func (m *Model) problemsKey(msg tea.KeyPressMsg) tea.Cmd {

@@ -346,6 +346,44 @@ func TestDetailReadsRecordAndScrolls(t *testing.T) {
 	}
 }
 
+func TestDetailNextAndPreviousEvent(t *testing.T) {
+	m, _ := loaded(t, 10, 10, Options{})
+	press(t, m, "down", "enter", "G")
+	shows := func(step string, i int) {
+		t.Helper()
+		if m.mode != modeDetail || m.table.cursor != i || m.detail.ev.ID != m.sel.Event(i).ID || m.detail.record == nil {
+			t.Fatalf("after %s: mode %v, cursor %d, detail of %s; want the detail and record of event %d", step, m.mode, m.table.cursor, m.detail.ev.ID, i)
+		}
+		f := frame(m)
+		want := "Event ID   " + m.sel.Event(i).ID
+		if !strings.Contains(f, fmt.Sprintf("Event %d of 10", i+1)) || !strings.Contains(f, want) || m.detail.offset != 0 {
+			t.Fatalf("after %s the pane does not show event %d from the top:\n%s", step, i+1, f)
+		}
+	}
+	press(t, m, "n")
+	shows("n", 2)
+	press(t, m, "]", "]")
+	shows("]]", 4)
+	press(t, m, "p")
+	shows("p", 3)
+	press(t, m, "[", "[", "[")
+	shows("[[[", 0)
+	press(t, m, "p")
+	shows("p at the newest", 0)
+	if !strings.Contains(frame(m), "no newer event") {
+		t.Errorf("p at the newest event says nothing:\n%s", frame(m))
+	}
+	press(t, m, "esc")
+	if ev, _, _ := m.current(); m.mode != modeNormal || ev.ID != m.sel.Event(0).ID {
+		t.Errorf("esc left mode %v on %s, want the table on the event last shown", m.mode, ev.ID)
+	}
+	press(t, m, "G", "enter", "n")
+	shows("n at the oldest", 9)
+	if !strings.Contains(frame(m), "no older event") {
+		t.Errorf("n at the oldest event says nothing:\n%s", frame(m))
+	}
+}
+
 func TestDetailWithoutRecord(t *testing.T) {
 	evs := genEvents(t, 1)
 	evs[0].Raw = nil
