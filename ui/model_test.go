@@ -384,6 +384,26 @@ func TestDetailNextAndPreviousEvent(t *testing.T) {
 	}
 }
 
+func TestEmptyTableSaysWhy(t *testing.T) {
+	m, _ := loaded(t, 10, 10, Options{Filter: "user:nobody"})
+	if f := frame(m); !strings.Contains(f, "no events match the filter (esc clears it)") {
+		t.Errorf("an empty selection says nothing:\n%s", f)
+	}
+	press(t, m, "esc")
+	if f := frame(m); strings.Contains(f, "no events") || m.sel.Len() != 10 {
+		t.Errorf("after esc:\n%s", f)
+	}
+	empty := newTestModel(&sliceSource{}, Options{}, 80, 24)
+	start := empty.Init()
+	if f := frame(empty); !strings.Contains(f, "no events yet") {
+		t.Errorf("a table waiting for its first page says nothing:\n%s", f)
+	}
+	drive(t, empty, start)
+	if f := frame(empty); !strings.Contains(f, "   no events\n") {
+		t.Errorf("an empty source says nothing:\n%s", f)
+	}
+}
+
 func TestDetailWithoutRecord(t *testing.T) {
 	evs := genEvents(t, 1)
 	evs[0].Raw = nil

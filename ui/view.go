@@ -46,7 +46,11 @@ func (m *Model) tableView() (string, *tea.Cursor) {
 	var b strings.Builder
 	b.WriteString(m.table.header(&m.styles, m.localTime))
 	b.WriteByte('\n')
-	b.WriteString(m.table.view(&m.styles, m.localTime))
+	if msg := m.emptyText(); msg != "" {
+		b.WriteString(fillLines("   "+m.styles.Muted.Render(clip(msg, m.width-gutter)), m.table.height))
+	} else {
+		b.WriteString(m.table.view(&m.styles, m.localTime))
+	}
 	b.WriteByte('\n')
 	bar, x := m.filterBar()
 	b.WriteString(bar)
@@ -59,6 +63,24 @@ func (m *Model) tableView() (string, *tea.Cursor) {
 		b.WriteString(m.filterErrLine())
 	}
 	return b.String(), cursor
+}
+
+// emptyText says why the table shows no events, or is "" when it shows
+// some.
+func (m *Model) emptyText() string {
+	switch {
+	case m.table.len() > 0:
+		return ""
+	case m.query != "" && m.load.busy():
+		return "no events match the filter yet (" + m.keys.Back.Help().Key + " stops the read, then clears it)"
+	case m.query != "":
+		return "no events match the filter (" + m.keys.Back.Help().Key + " clears it)"
+	case m.load.busy():
+		return "no events yet"
+	case m.load.state == loadFailed:
+		return "no events: the read failed"
+	}
+	return "no events"
 }
 
 // filterBar renders the query and "N of M events", and the cursor column
