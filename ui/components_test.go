@@ -52,7 +52,7 @@ func TestLayoutColumns(t *testing.T) {
 	// At 80 cells who did what, when, from where, and its error; the region
 	// and the service make way rather than cut the rest to stubs.
 	at80 := widths(layoutColumns(80))
-	if len(at80) != 5 || at80[colError] < len("AccessDenied") || at80[colEvent] < len("DescribeInstances") || at80[colWho] < 15 {
+	if len(at80) != 5 || at80[colError] < len("AccessDenied") || at80[colEvent] < len("TerminateInstances") || at80[colWho] < 14 {
 		t.Errorf("at 80 cells: %v", layoutColumns(80))
 	}
 	if _, ok := widths(layoutColumns(100))[colRegion]; !ok {

@@ -36,8 +36,8 @@ type colSpec struct {
 // the service, which the event name and the detail pane also tell, last.
 var columns = []colSpec{
 	{colTime, "TIME", 0, len(shortTime), len(shortTime), len(shortTime)},
-	{colEvent, "EVENT", 1, 17, 21, 30},
-	{colWho, "WHO", 2, 15, 25, 48},
+	{colEvent, "EVENT", 1, 18, 21, 30},
+	{colWho, "WHO", 2, 14, 25, 48},
 	{colService, "SERVICE", 6, 7, 10, 13},
 	{colRegion, "REGION", 5, 14, 14, 14},
 	{colIP, "SOURCE IP", 3, 15, 15, 39},
