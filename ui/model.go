@@ -212,7 +212,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.flash = "copy failed: " + msg.err.Error()
 			return m, nil
 		}
-		m.flash = fmt.Sprintf("copied the record (%s bytes) to the clipboard", groupDigits(len(msg.raw)))
+		// Terminals that ignore OSC 52 (tmux without set-clipboard, some SSH
+		// clients) cannot say so, hence the caveat.
+		m.flash = fmt.Sprintf("copied the record (%s bytes) via OSC 52, if the terminal allows it", groupDigits(len(msg.raw)))
 		return m, tea.SetClipboard(string(msg.raw))
 	case spinner.TickMsg:
 		if m.load.busy() {

@@ -427,7 +427,7 @@ func TestCopyUsesOSC52(t *testing.T) {
 	if got := fmt.Sprint(set()); got != raw {
 		t.Errorf("clipboard gets %q, want the raw record", got)
 	}
-	if !strings.Contains(frame(m), "copied the record") {
+	if !strings.Contains(frame(m), "copied the record (") {
 		t.Error("status does not confirm the copy")
 	}
 }

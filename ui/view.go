@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
@@ -227,6 +228,9 @@ func (m *Model) statusView() string {
 		add(rankMode, "insights")
 	}
 	add(rankMode, m.followStatus())
+	if m.mode == modeDetail {
+		add(rankReached, fmt.Sprintf("%s/%s: older/newer · %s: back", firstKey(m.keys.NextEvent), firstKey(m.keys.PrevEvent), firstKey(m.keys.Back)))
+	}
 	add(rankSource, Sanitize(m.src.Name()))
 	for _, p := range m.loadStatus() {
 		add(p.rank, p.text)
@@ -305,6 +309,14 @@ func (m *Model) loadStatus() []statusPart {
 		return []statusPart{{units, rankProgress}}
 	}
 	return nil
+}
+
+// firstKey is the first key of a binding, for short hints.
+func firstKey(b key.Binding) string {
+	if keys := b.Keys(); len(keys) > 0 {
+		return keys[0]
+	}
+	return ""
 }
 
 // plural says n things: "1 file", "8,064 files".
