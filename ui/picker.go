@@ -117,7 +117,11 @@ func (p *picker) clamp() {
 // returns the cursor column of the search line (-1 without search).
 func (p *picker) view(st *Styles) (string, int) {
 	lines := make([]string, 0, p.height+2)
-	lines = append(lines, st.Title.Render(pad(p.title, p.width)))
+	title := st.Title.Render(pad(p.title, p.width))
+	if hint := "type to search, enter chooses, esc cancels"; p.search && cellWidth(p.title)+len(hint)+2 <= p.width {
+		title = st.Title.Render(pad(p.title, p.width-len(hint))) + st.Muted.Render(hint)
+	}
+	lines = append(lines, title)
 	cursorX := -1
 	if p.search {
 		const prompt = "search: "
