@@ -86,7 +86,8 @@ type blobEntry struct {
 // Strings are interned into per-column symbol tables over one byte arena;
 // low-cardinality fields are combined into shapes; the raw record is kept
 // as a location in a table of distinct blobs, or inline in raw chunks. The
-// Event structs passed to Add are not retained.
+// Event structs passed to Add are not retained; of their low-cardinality
+// strings, a few hundred per field are kept as keys of caches.
 //
 // A Store is not safe for concurrent use; Selections read it, so they must
 // be used from the goroutine that calls Add.
