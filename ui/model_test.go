@@ -61,7 +61,7 @@ func TestFilterAsYouTypeAndEscClears(t *testing.T) {
 		t.Fatalf("after enter: mode %v, query %q", m.mode, m.query)
 	}
 	press(t, m, "enter")
-	if f := frame(m); !strings.HasPrefix(f, "Event 1 of 10 matching user:bob") {
+	if f := frame(m); !strings.HasPrefix(f, "Event 1 of 10 · lines 1-22 of 45 · matching user:bob\n") {
 		t.Errorf("detail title does not show the filter:\n%s", f)
 	}
 	press(t, m, "esc", "/", "esc")

@@ -147,11 +147,12 @@ func (m *Model) detailView() string {
 	if n := m.table.len(); n > 0 {
 		title = fmt.Sprintf("Event %s of %s", groupDigits(m.table.cursor+1), groupDigits(n))
 	}
-	if q := m.filter.String(); q != "" {
-		title += " matching " + Sanitize(q)
-	}
+	// The scroll position comes before the filter, which may be long.
 	if pos := m.detail.position(); pos != "" {
 		title += " · " + pos
+	}
+	if q := m.filter.String(); q != "" {
+		title += " · matching " + Sanitize(q)
 	}
 	return m.styles.Title.Render(clip(title, m.width)) + "\n" + m.detail.view()
 }
