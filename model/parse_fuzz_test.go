@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -17,7 +18,8 @@ import (
 // what it accepts is a usable event: a UTC time, a name unless it is an
 // Insights record, a caller, and Raw being the input itself. A reused Parser
 // must agree with a fresh one, and with encoding/json: valid JSON objects are
-// never rejected as invalid, and top-level strings read the same.
+// never rejected as invalid, and top-level strings read the same. ParseNext
+// must agree with Parse.
 func FuzzParseRecord(f *testing.F) {
 	entries, err := os.ReadDir(recordsDir)
 	if err != nil {
@@ -57,6 +59,7 @@ func FuzzParseRecord(f *testing.F) {
 	p := NewParser()
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		e, err := p.Parse(raw)
+		checkParseNext(t, raw, err == nil)
 		fresh, freshErr := ParseRecord(bytes.Clone(raw))
 		if (err == nil) != (freshErr == nil) {
 			t.Fatalf("reused parser says %v, fresh one %v", err, freshErr)
@@ -98,4 +101,28 @@ func FuzzParseRecord(f *testing.F) {
 			t.Errorf("reused parser gives\n%+v\nfresh one\n%+v", e, fresh)
 		}
 	})
+}
+
+// checkParseNext checks that ParseNext, given raw followed by more of a
+// list, agrees with Parse on the bytes it says the record takes: all of
+// raw but trailing white space when Parse accepts raw (ok).
+func checkParseNext(t *testing.T, raw []byte, ok bool) {
+	data := append(bytes.Clone(raw), `, {"eventTime":"2026-01-01T00:00:00Z"}]`...)
+	e, n, err := NewParser().ParseNext(data)
+	if n < 0 {
+		if err == nil || ok {
+			t.Errorf("ParseNext: n = %d, err = %v; Parse accepts the record: %v", n, err, ok)
+		}
+		return
+	}
+	if n > len(data) {
+		t.Fatalf("ParseNext: n = %d, past the %d bytes", n, len(data))
+	}
+	if want := len(bytes.TrimRight(raw, " \t\r\n")); ok && n != want {
+		t.Errorf("ParseNext: n = %d, want %d", n, want)
+	}
+	want, wantErr := ParseRecord(data[:n])
+	if fmt.Sprint(err) != fmt.Sprint(wantErr) || !reflect.DeepEqual(e, want) {
+		t.Errorf("ParseNext = %+v, %v; Parse of its %d bytes = %+v, %v", e, err, n, want, wantErr)
+	}
 }
