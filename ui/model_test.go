@@ -73,6 +73,21 @@ func TestFilterAsYouTypeAndEscClears(t *testing.T) {
 	}
 }
 
+func TestEmptyFilterBarShowsAnExample(t *testing.T) {
+	m, _ := loaded(t, 10, 10, Options{})
+	press(t, m, "/")
+	if f := frame(m); !strings.Contains(f, "/ e.g. user:alice event:") {
+		t.Errorf("the empty filter bar shows no example:\n%s", f)
+	}
+	if x := m.View().Cursor.X; x != 2 {
+		t.Errorf("cursor at column %d over the example, want 2", x)
+	}
+	press(t, m, "u")
+	if f := frame(m); strings.Contains(f, "e.g.") {
+		t.Errorf("the example stays once the user types:\n%s", f)
+	}
+}
+
 func TestBadQueryKeepsLastFilter(t *testing.T) {
 	m, _ := loaded(t, 50, 10, Options{})
 	press(t, m, "/", "user:bob")

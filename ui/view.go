@@ -84,6 +84,9 @@ func (m *Model) emptyText() string {
 	return "no events"
 }
 
+// filterExample is shown in the empty filter bar while the user types.
+const filterExample = "e.g. user:alice event:RunInstances,TerminateInstances err:any since:3h"
+
 // filterBar renders the query and "N of M events", and the cursor column
 // when the user is typing (-1 otherwise).
 func (m *Model) filterBar() (string, int) {
@@ -100,6 +103,9 @@ func (m *Model) filterBar() (string, int) {
 	room := max(m.width-countW-3, 1)
 	if m.mode == modeFilter {
 		text, x := m.input.view(room)
+		if text == "" {
+			text = m.styles.Muted.Render(clip(filterExample, room))
+		}
 		return pad("/ "+text, m.width-countW) + m.styles.Muted.Render(count), 2 + x
 	}
 	left := m.styles.Muted.Render("/ to filter")
