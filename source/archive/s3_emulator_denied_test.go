@@ -3,18 +3,17 @@ package archive
 import (
 	"context"
 	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // TestS3AccessDeniedByTheEmulator reads a delivered archive with keys the
@@ -32,29 +31,12 @@ func TestS3AccessDeniedByTheEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	emu, err := emulator.New(emulator.Config{Rate: -1, KeyTable: keys, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close() })
-	srv := httptest.NewServer(emu.Handler())
-	t.Cleanup(srv.Close)
-	s3For := func(key string) *s3.Client {
-		return s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), UsePathStyle: true,
-			Credentials: credentials.NewStaticCredentialsProvider(key, "secret", "")})
-	}
+	emu, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1, KeyTable: keys, Logf: t.Logf})
+	s3For := func(key string) *s3.Client { return emulatortest.S3(endpoint, key) }
 	ctx := context.Background()
-	ct := cloudtrail.New(cloudtrail.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL),
-		Credentials: credentials.NewStaticCredentialsProvider(emulator.KeyAlice, "secret", "")})
-	if _, err := s3For(emulator.KeyAlice).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ct.CreateTrail(ctx, &cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ct.StartLogging(ctx, &cloudtrail.StartLoggingInput{Name: aws.String("main")}); err != nil {
-		t.Fatal(err)
-	}
+	emulatortest.CreateBucket(t, s3For(emulator.KeyAlice), bucket)
+	emulatortest.StartTrail(t, emulatortest.CloudTrail(endpoint, emulator.KeyAlice),
+		&cloudtrail.CreateTrailInput{Name: aws.String("main"), S3BucketName: aws.String(bucket)})
 	emu.Deliver(time.Now())
 	loc := S3Location{Bucket: bucket}
 

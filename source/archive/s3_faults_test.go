@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +17,7 @@ import (
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 	"github.com/lazytrail/lazytrail/source/internal/faultproxy"
 	"github.com/lazytrail/lazytrail/source/lookup"
 )
@@ -38,29 +37,16 @@ const faultBucket = "trail"
 // day of log files in two regions and puts a fault proxy in front of it.
 func newFaultyBucket(t *testing.T) *faultyBucket {
 	t.Helper()
-	emu, err := emulator.New(emulator.Config{Rate: -1, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
+	_, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1, Logf: t.Logf})
 	p, err := faultproxy.New(endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Close() })
 
-	creds := credentials.NewStaticCredentialsProvider(emulator.KeyAlice, "alice-secret", "")
-	b := &faultyBucket{proxy: p, direct: s3.New(s3.Options{
-		Region: "us-east-1", BaseEndpoint: aws.String(endpoint), UsePathStyle: true, Credentials: creds,
-	})}
+	b := &faultyBucket{proxy: p, direct: emulatortest.S3(endpoint, emulator.KeyAlice)}
 	ctx := context.Background()
-	if _, err := b.direct.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(faultBucket)}); err != nil {
-		t.Fatal(err)
-	}
+	emulatortest.CreateBucket(t, b.direct, faultBucket)
 	for _, region := range []string{"us-east-1", "eu-west-1"} {
 		for at := archiveEnd.Add(-6 * time.Hour); !at.After(archiveEnd); at = at.Add(30 * time.Minute) {
 			lf := logFile{base: "AWSLogs/111111111111/", account: "111111111111", region: region, at: at, events: 5}
@@ -75,35 +61,17 @@ func newFaultyBucket(t *testing.T) *faultyBucket {
 	// The faulty client is built the way the lazytrail command builds it:
 	// the live source's configuration (its retryer), path-style addressing,
 	// and an HTTP client that gives up on a silent server.
-	isolateAWSEnv(t)
+	emulatortest.IsolateAWS(t)
 	cfg, err := lookup.AWSConfig(ctx, lookup.Config{
-		Regions: []string{"us-east-1"}, EndpointURL: p.URL(), Rate: 1000, Credentials: creds,
-		HTTPClient: &http.Client{Timeout: 300 * time.Millisecond},
+		Regions: []string{"us-east-1"}, EndpointURL: p.URL(), Rate: 1000,
+		Credentials: credentials.NewStaticCredentialsProvider(emulator.KeyAlice, emulatortest.Secret, ""),
+		HTTPClient:  &http.Client{Timeout: 300 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(lookup.Explain(err))
 	}
 	b.faulty = s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
 	return b
-}
-
-// isolateAWSEnv keeps the machine's AWS settings (profiles, CA bundle,
-// endpoint) out of the test; the test's own values are restored after it.
-func isolateAWSEnv(t *testing.T) {
-	t.Helper()
-	for _, kv := range os.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, "AWS_") {
-			t.Setenv(name, "")
-			os.Unsetenv(name)
-		}
-	}
-	empty := filepath.Join(t.TempDir(), "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 }
 
 // faultQuery covers every file of the bucket.
