@@ -17,12 +17,12 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // testS3 is the emulator's S3 over HTTP, behind a handler that can refuse
@@ -79,16 +79,10 @@ func newTestS3(t testing.TB, bucket string) *testS3 {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	f.client = s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(srv.URL),
-		UsePathStyle: true,
-		Credentials:  credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "secret", ""),
-		HTTPClient:   &http.Client{Transport: countingTransport{f}},
+	f.client = emulatortest.S3(srv.URL, emulator.KeyAlice, func(o *s3.Options) {
+		o.HTTPClient = &http.Client{Transport: countingTransport{f}}
 	})
-	if _, err := f.client.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		t.Fatal(err)
-	}
+	emulatortest.CreateBucket(t, f.client, bucket)
 	f.reset()
 	return f
 }
