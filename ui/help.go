@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
@@ -15,9 +16,9 @@ const filterHelp = "Filter: user: event: source: region: ip: err: readonly: reso
 // regionHelp is what the help says about regions for the live API.
 const regionHelp = "Live API: IAM, STS and console sign-in events land in us-east-1; include it."
 
-// helpView renders every binding of km by group, in two columns when the
+// helpLines renders every binding of km by group, in two columns when the
 // width allows, followed by the filter syntax and the note on regions.
-func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
+func helpLines(km keymap.KeyMap, st *Styles, width int) []string {
 	groups := km.Groups()
 	blocks := make([][]string, len(groups))
 	keyW := 0
@@ -86,8 +87,28 @@ func helpView(km keymap.KeyMap, st *Styles, width, height int) string {
 			lines = append(lines, st.Muted.Render(l))
 		}
 	}
-	if len(lines) > height {
-		lines = lines[:max(height, 0)]
+	return lines
+}
+
+// helpPage is how many help lines fit under the title.
+func (m *Model) helpPage() int { return max(m.height-2, 1) }
+
+// scrollHelp moves the help screen by delta lines, or to its top or end.
+func (m *Model) scrollHelp(delta int) {
+	n := len(helpLines(m.keys, &m.styles, m.width))
+	m.helpOff = min(max(m.helpOff+delta, 0), max(n-m.helpPage(), 0))
+}
+
+// helpView renders the title and the help lines that fit, saying which
+// lines show when not all do.
+func (m *Model) helpView() string {
+	lines := helpLines(m.keys, &m.styles, m.width)
+	page := m.helpPage()
+	off := min(m.helpOff, max(len(lines)-page, 0))
+	title := "Keys"
+	if len(lines) > page {
+		title += fmt.Sprintf(" · lines %d-%d of %d (%s/%s scroll)", off+1, min(off+page, len(lines)), len(lines),
+			firstKey(m.keys.Down), firstKey(m.keys.Up))
 	}
-	return strings.Join(lines, "\n")
+	return m.styles.Title.Render(clip(title, m.width)) + "\n" + fillLines(strings.Join(lines[off:], "\n"), page)
 }

@@ -46,6 +46,10 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	case modeDetail:
 		return m.detailKey(msg)
 	case modeHelp:
+		page := m.helpPage()
+		if m.scrollKey(msg, page, m.scrollHelp, func() { m.helpOff = 0 }, func() { m.scrollHelp(1 << 20) }) {
+			return nil
+		}
 		switch {
 		case key.Matches(msg, m.keys.Quit):
 			return m.quit()
@@ -104,7 +108,7 @@ func (m *Model) normalKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Quit):
 		return m.quit()
 	case key.Matches(msg, m.keys.Help):
-		m.mode = modeHelp
+		m.mode, m.helpOff = modeHelp, 0
 	case key.Matches(msg, m.keys.Filter):
 		m.mode = modeFilter
 		m.input.set(m.query)
@@ -251,7 +255,7 @@ func (m *Model) detailKey(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, m.keys.Back):
 		m.mode = modeNormal
 	case key.Matches(msg, m.keys.Help):
-		m.mode = modeHelp
+		m.mode, m.helpOff = modeHelp, 0
 	case key.Matches(msg, m.keys.NextEvent):
 		return m.stepDetail(1)
 	case key.Matches(msg, m.keys.PrevEvent):

@@ -119,6 +119,7 @@ type Model struct {
 	picker   picker
 	spinner  spinner.Model
 	probsOff int // scroll offset of the damaged-files list
+	helpOff  int // scroll offset of the help screen
 }
 
 // New returns the root model reading src with opts. Run it with Run or any

@@ -468,6 +468,31 @@ func TestHelpListsEveryBinding(t *testing.T) {
 	}
 }
 
+func TestHelpScrollsOnShortTerminals(t *testing.T) {
+	m, _ := loaded(t, 1, 1, Options{})
+	m.Update(tea.WindowSizeMsg{Width: 80, Height: 16})
+	press(t, m, "?")
+	f := frame(m)
+	if !strings.HasPrefix(f, "Keys · lines 1-14 of ") || !strings.Contains(f, "(j/k scroll)") {
+		t.Fatalf("a help taller than the screen does not say so:\n%s", f)
+	}
+	press(t, m, "G")
+	if f := frame(m); !strings.Contains(f, "land in us-east-1") || strings.Contains(f, "move up") {
+		t.Errorf("G did not scroll the help to its end:\n%s", f)
+	}
+	press(t, m, "k", "g")
+	if m.helpOff != 0 {
+		t.Errorf("g left the help at line %d", m.helpOff+1)
+	}
+	press(t, m, "?", "?")
+	if m.mode != modeHelp || m.helpOff != 0 {
+		t.Errorf("reopened help: mode %v at line %d", m.mode, m.helpOff+1)
+	}
+	if lines := strings.Split(frame(m), "\n"); len(lines) != 16 {
+		t.Errorf("help frame has %d lines on a 16-line screen", len(lines))
+	}
+}
+
 func TestProblemsListed(t *testing.T) {
 	src := &sliceSource{events: genEvents(t, 5), pageSize: 5, problems: []source.Problem{
 		{Where: "logs/a.json.gz", Err: errors.New("gzip: invalid header")},

@@ -28,7 +28,7 @@ func (m *Model) View() tea.View {
 			cursor = tea.NewCursor(x, 1)
 		}
 	case modeHelp:
-		body = m.styles.Title.Render("Keys") + "\n" + fillLines(helpView(m.keys, &m.styles, m.width, m.height-2), m.height-2)
+		body = m.helpView()
 	case modeProblems:
 		body = m.problemsView()
 	default:
