@@ -85,7 +85,7 @@ func (m *Model) emptyText() string {
 }
 
 // filterExample is shown in the empty filter bar while the user types.
-const filterExample = "e.g. user:alice event:RunInstances,TerminateInstances err:any since:3h"
+const filterExample = "e.g. user:alice event:RunInstances err:any since:3h"
 
 // filterBar renders the query and "N of M events", and the cursor column
 // when the user is typing (-1 otherwise).
