@@ -71,6 +71,32 @@ func TestLayoutColumns(t *testing.T) {
 	}
 }
 
+func TestFitParts(t *testing.T) {
+	parts := []statusPart{{"archive ./logs", rankSource}, {"⠋ 10/20 files", rankProgress}, {"500 ev", rankCount},
+		{"to 11-17 02:00", rankReached}, {"9,000/s", rankRate}, {"esc stops", rankHint}}
+	tests := []struct {
+		width int
+		want  string
+	}{
+		{200, "archive ./logs · ⠋ 10/20 files · 500 ev · to 11-17 02:00 · 9,000/s · esc stops"},
+		{70, "archive ./logs · ⠋ 10/20 files · 500 ev · to 11-17 02:00 · esc stops"},
+		{50, "archive ./logs · ⠋ 10/20 files · to 11-17 02:00"},
+		{45, "⠋ 10/20 files · to 11-17 02:00 · esc stops"},
+		{10, "⠋ 10/20 files"},
+	}
+	for _, tt := range tests {
+		if got := fitParts(parts, tt.width, " · "); got != tt.want {
+			t.Errorf("width %d: %q, want %q", tt.width, got, tt.want)
+		}
+	}
+	// A failure too long for the bar is kept, to be cut at its edge,
+	// rather than left out for the less urgent parts.
+	failed := []statusPart{{"copied", rankFlash}, {"load failed: " + strings.Repeat("x", 80), rankFailure}, {"archive", rankSource}}
+	if got := fitParts(failed, 60, " · "); !strings.HasPrefix(got, "copied · load failed: xxx") || strings.Contains(got, "archive") {
+		t.Errorf("a long failure after a flash: %q", got)
+	}
+}
+
 func TestFitWideRunes(t *testing.T) {
 	tests := []struct {
 		in    string

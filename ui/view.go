@@ -252,8 +252,9 @@ func (m *Model) statusView() string {
 }
 
 // fitParts joins with sep the parts that fit width cells, taking them by
-// rank (the earlier of equals first) and skipping any that no longer fits;
-// the first taken is kept even if it alone is too wide.
+// rank (the earlier of equals first) and skipping any that no longer fits.
+// A part that must be read (a notice or more urgent) is kept even when it
+// does not fit, to be cut at the edge, and ends the taking.
 func fitParts(parts []statusPart, width int, sep string) string {
 	order := make([]int, len(parts))
 	for i := range order {
@@ -270,6 +271,11 @@ func fitParts(parts []statusPart, width int, sep string) string {
 		if n == 0 || used+w <= width {
 			keep[i] = true
 			used += w
+			continue
+		}
+		if parts[i].rank >= rankNotice {
+			keep[i] = true
+			break
 		}
 	}
 	var out []string
