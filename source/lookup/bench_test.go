@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // BenchmarkLoad5000 scans 5,000 seeded events from an emulator that
@@ -30,7 +31,7 @@ func BenchmarkLoad5000(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			for b.Loop() {
 				b.StopTimer()
-				srv, endpoint := startEmulator(b, emulator.Config{})
+				srv, endpoint := emulatortest.Start(b, emulator.Config{})
 				per := 5000 / len(bc.regions)
 				for _, r := range bc.regions {
 					seed(srv, series(r, per, 3*time.Second))

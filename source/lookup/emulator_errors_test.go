@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // TestEmulatorRefusalsReadAsOneClearLine opens the live source against the
@@ -21,7 +22,7 @@ func TestEmulatorRefusalsReadAsOneClearLine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, endpoint := startEmulator(t, emulator.Config{KeyTable: keys, Rate: -1})
+	_, endpoint := emulatortest.Start(t, emulator.Config{KeyTable: keys, Rate: -1})
 	cases := []struct {
 		name, key string
 		kind      Kind

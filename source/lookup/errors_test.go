@@ -7,8 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,30 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/lazytrail/lazytrail/source"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
-// isolateAWS points the SDK at empty shared files and clears the AWS
-// variables, so that only what a test sets is seen; it sets credentials and
-// a region when they are not empty.
+// isolateAWS keeps the machine's AWS settings out of a test, so that only
+// what it sets is seen; it sets credentials and a region when they are not
+// empty.
 func isolateAWS(t testing.TB, accessKey, region string) {
 	t.Helper()
-	dir := t.TempDir()
-	empty := filepath.Join(dir, "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{
-		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL",
-		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_DEFAULT_REGION", "AWS_ACCESS_KEY_ID",
-		"AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_CA_BUNDLE",
-	} {
-		t.Setenv(v, "") // restored when the test ends
-		os.Unsetenv(v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	emulatortest.IsolateAWS(t)
 	if accessKey != "" {
 		t.Setenv("AWS_ACCESS_KEY_ID", accessKey)
 		t.Setenv("AWS_SECRET_ACCESS_KEY", "test-secret-"+accessKey)

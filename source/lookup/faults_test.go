@@ -12,6 +12,7 @@ import (
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 	"github.com/lazytrail/lazytrail/source/internal/faultproxy"
 )
 
@@ -29,7 +30,7 @@ func nextPages(r *faultproxy.Request) bool {
 // the eventIDs the emulator holds, read straight from it (newest first).
 func faultySetup(t *testing.T, n int) (*faultproxy.Proxy, []string) {
 	t.Helper()
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	seed(srv, series("us-east-1", n, time.Minute))
 	truth, _ := readAll(t, mustOpen(t, newSource(t, endpoint, nil, 1000), seededQuery()))
 	if len(truth) != n {

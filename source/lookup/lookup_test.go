@@ -12,27 +12,12 @@ import (
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // base is the newest seeded eventTime: well before the calls a test makes,
 // which the emulator records too, and which the tests' queries exclude.
 var base = time.Now().UTC().Add(-2 * time.Hour).Truncate(time.Second)
-
-// startEmulator starts an emulator with cfg (no seeded history) and points
-// the SDK's environment at it with alice's key.
-func startEmulator(t testing.TB, cfg emulator.Config) (*emulator.Server, string) {
-	t.Helper()
-	srv, err := emulator.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
-	return srv, endpoint
-}
 
 // seeded describes one event to record.
 type seeded struct {
@@ -144,7 +129,7 @@ func checkOrder(t testing.TB, events []model.Event) {
 }
 
 func TestScanReturnsEveryEventOnceInOrder(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{})
 	events := series("us-east-1", 237, time.Minute)
 	// Several events share a second, as in busy accounts.
 	for i := 100; i < 110; i++ {
@@ -175,7 +160,7 @@ func TestScanReturnsEveryEventOnceInOrder(t *testing.T) {
 }
 
 func TestPushedAttributeReachesTheServer(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	events := series("us-east-1", 60, time.Minute)
 	events[7].resource = "i-0123456789abcdef0"
 	seed(srv, events)
@@ -225,7 +210,7 @@ func mustOpen(t testing.TB, src *Source, q source.Query) source.Cursor {
 }
 
 func TestCancelledScanResumes(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	events := series("us-east-1", 130, time.Minute)
 	seed(srv, events)
 	// One request a second: the second page cannot come before the test
@@ -258,7 +243,7 @@ func TestCancelledScanResumes(t *testing.T) {
 func TestThrottlingIsAbsorbed(t *testing.T) {
 	// The emulator allows 2 requests a second; the source is told it may
 	// send 20, so the server throttles and the retries must carry the scan.
-	srv, endpoint := startEmulator(t, emulator.Config{})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{})
 	events := series("us-east-1", 400, time.Minute)
 	seed(srv, events)
 	src := newSource(t, endpoint, nil, 20)
@@ -278,7 +263,7 @@ func TestThrottlingIsAbsorbed(t *testing.T) {
 }
 
 func TestRegionsMergeIntoOneTimeline(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	// A dense region, a sparse one whose events sit between the dense
 	// region's pages, and one with a burst of ties at the same second.
 	dense := series("us-east-1", 180, 20*time.Second)
@@ -316,7 +301,7 @@ func TestRegionsMergeIntoOneTimeline(t *testing.T) {
 }
 
 func TestAllRegionsComeFromDescribeRegions(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	seed(srv, series("sa-east-1", 3, time.Minute))
 	seed(srv, series("us-west-2", 3, time.Minute+time.Second))
 	// No default region: "all" needs none.
@@ -337,7 +322,7 @@ func TestAllRegionsComeFromDescribeRegions(t *testing.T) {
 }
 
 func TestFollowPicksUpNewEventsOnce(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	src := newSource(t, endpoint, []string{"us-east-1", "eu-west-1"}, 100)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -372,7 +357,7 @@ func TestFollowPicksUpNewEventsOnce(t *testing.T) {
 }
 
 func TestFollowCancelReturnsPromptly(t *testing.T) {
-	_, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	_, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	src := newSource(t, endpoint, nil, 100)
 	follow := src.Follow(source.Query{Attribute: &source.Attribute{Key: source.AttrEventName, Value: "NeverCalled"}},
 		time.Now(), time.Hour)
@@ -389,7 +374,7 @@ func TestFollowCancelReturnsPromptly(t *testing.T) {
 }
 
 func TestInsightsQuerySendsOnlyInsightAttributes(t *testing.T) {
-	srv, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	seed(srv, series("us-east-1", 10, time.Minute))
 	src := newSource(t, endpoint, nil, 100)
 	q := seededQuery()
@@ -403,7 +388,7 @@ func TestInsightsQuerySendsOnlyInsightAttributes(t *testing.T) {
 }
 
 func TestClosedCursorFails(t *testing.T) {
-	_, endpoint := startEmulator(t, emulator.Config{Rate: -1})
+	_, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1})
 	src := newSource(t, endpoint, nil, 100)
 	cur := mustOpen(t, src, seededQuery())
 	if err := cur.Close(); err != nil {
