@@ -2,15 +2,12 @@ package ui
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/charmbracelet/colorprofile"
@@ -19,43 +16,19 @@ import (
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 	"github.com/lazytrail/lazytrail/source/lookup"
 )
 
 // The live source is what follow mode is for.
 var _ source.Follower = (*lookup.Source)(nil)
 
-// isolateAWS keeps the developer's AWS files and variables out of a test.
-func isolateAWS(t *testing.T) {
-	t.Helper()
-	empty := filepath.Join(t.TempDir(), "empty")
-	if err := os.WriteFile(empty, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, v := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN",
-		"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION"} {
-		t.Setenv(v, "") // restored when the test ends
-		os.Unsetenv(v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", empty)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", empty)
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-}
-
 // startLive starts an emulator with a few recorded calls by bob in the
 // last hour and opens the live source on it as alice.
 func startLive(t *testing.T) (*emulator.Server, string, *lookup.Source) {
 	t.Helper()
-	isolateAWS(t)
-	srv, err := emulator.New(emulator.Config{Rate: -1, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	emulatortest.IsolateAWS(t)
+	srv, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1, Logf: t.Logf})
 	now := time.Now().UTC()
 	for i := range 12 {
 		srv.Record(emulator.Call{
@@ -99,13 +72,7 @@ func liveOptions(src *lookup.Source) Options {
 // client, as the deploy role.
 func runInstances(t *testing.T, endpoint string) {
 	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(), config.WithRegion("us-east-1"),
-		config.WithBaseEndpoint(endpoint),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(emulator.KeyDeploy, "test-secret", "")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ec2.NewFromConfig(cfg).RunInstances(context.Background(), &ec2.RunInstancesInput{
+	_, err := ec2.NewFromConfig(emulatortest.AWSConfig(endpoint, emulator.KeyDeploy)).RunInstances(context.Background(), &ec2.RunInstancesInput{
 		ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
 	})
 	if err != nil {
