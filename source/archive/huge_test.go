@@ -190,29 +190,12 @@ func TestHugeRequestParameters(t *testing.T) {
 	big := `{"policy":"` + strings.Repeat("A", 1<<20) + `"}`
 	rec := hugeRecord(0, hugeDay.Add(-time.Minute), big)
 	writeLogFile(t, dir, hugeDay, 1, []string{rec, hugeRecord(1, hugeDay.Add(-2*time.Minute), "null")})
-	src, err := NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
+	_, c := openLocal(t, source.Query{}, dir)
+	read := drain(t, c)
+	if len(read.problems) > 0 {
+		t.Fatalf("problems: %v", read.problems)
 	}
-	c, err := src.Open(context.Background(), source.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	var events []model.Event
-	for {
-		page, err := c.Next(context.Background())
-		events = append(events, page.Events...)
-		if len(page.Problems) > 0 {
-			t.Fatalf("problems: %v", page.Problems)
-		}
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	events := read.events
 	if len(events) != 2 || events[0].ID != "huge-00000000" {
 		t.Fatalf("read %d events, want the 1 MB one and its neighbour", len(events))
 	}

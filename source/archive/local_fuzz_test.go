@@ -54,7 +54,7 @@ func FuzzLocalFile(f *testing.F) {
 			t.Fatal(err)
 		}
 		_, c := openLocal(t, source.Query{}, path)
-		log := drainLocal(t, c)
+		log := drain(t, c)
 		for _, p := range log.problems {
 			if p.Where != path || p.Err == nil || p.Err.Error() == "" {
 				t.Errorf("problem %#v", p)

@@ -61,8 +61,8 @@ type pageLog struct {
 	last     source.Progress
 }
 
-// drainLocal reads c to its end.
-func drainLocal(t testing.TB, c source.Cursor) pageLog {
+// drain reads c to its end, failing the test on an error other than io.EOF.
+func drain(t testing.TB, c source.Cursor) pageLog {
 	t.Helper()
 	var log pageLog
 	for {
@@ -107,7 +107,7 @@ func ids(events []model.Event) []string {
 func TestLocalGeneratedArchive(t *testing.T) {
 	dir, sum := generate(t, "--events", "2000", "--days", "1", "--regions", "2", "--broken", "--hostile")
 	_, c := openLocal(t, source.Query{}, dir)
-	log := drainLocal(t, c)
+	log := drain(t, c)
 
 	if len(log.events) != sum.Total {
 		t.Errorf("%d events, want %d", len(log.events), sum.Total)
@@ -175,7 +175,7 @@ func TestLocalLayoutsAndShapes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, c := openLocal(t, tt.q, tt.paths...)
-			log := drainLocal(t, c)
+			log := drain(t, c)
 			if len(log.problems) > 0 {
 				t.Errorf("problems: %v", log.problems)
 			}
@@ -194,12 +194,12 @@ func TestLocalLayoutsAndShapes(t *testing.T) {
 func TestLocalPrunesByTime(t *testing.T) {
 	dir, _ := generate(t, "--events", "3000", "--days", "2", "--regions", "1")
 	_, all := openLocal(t, source.Query{}, dir)
-	every := drainLocal(t, all).events
+	every := drain(t, all).events
 
 	// gen_archive.py ends its archives at 2026-11-20T00:00Z.
 	q := source.Query{Start: time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 18, 12, 59, 59, 0, time.UTC)}
 	l, c := openLocal(t, q, dir)
-	got := drainLocal(t, c).events
+	got := drain(t, c).events
 
 	var want []model.Event
 	for _, e := range every {
@@ -235,7 +235,7 @@ func TestCursorPagesNewestFirst(t *testing.T) {
 	dir, sum := generate(t, "--events", "3000", "--days", "1", "--regions", "2")
 	_, c := openLocal(t, source.Query{}, dir)
 	c.maxPage = 100
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	if len(log.events) != sum.Total || len(log.pages) < 10 {
 		t.Fatalf("%d events in %d pages", len(log.events), len(log.pages))
 	}
@@ -323,7 +323,7 @@ func TestCursorCancelAndResume(t *testing.T) {
 	if len(got) > 5 {
 		t.Errorf("%d events before the blocked object 5", len(got))
 	}
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	got = append(got, log.events...)
 	var want []string
 	for i := range 12 {
@@ -358,7 +358,7 @@ func TestCursorClosed(t *testing.T) {
 func TestLocalBlobContentIsCached(t *testing.T) {
 	dir, _ := generate(t, "--events", "300", "--days", "1", "--regions", "1")
 	l, c := openLocal(t, source.Query{}, dir)
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	opened := l.opened.Load()
 
 	// Records of one file, read concurrently, decompress the file once.
@@ -420,7 +420,7 @@ func TestNewLocalErrors(t *testing.T) {
 		t.Errorf("missing path: %v", err)
 	}
 	_, c := openLocal(t, source.Query{}, t.TempDir())
-	if log := drainLocal(t, c); len(log.events) != 0 || len(log.problems) != 0 {
+	if log := drain(t, c); len(log.events) != 0 || len(log.problems) != 0 {
 		t.Errorf("empty folder: %d events, problems %v", len(log.events), log.problems)
 	}
 }
@@ -438,7 +438,7 @@ func TestLocalMultiMemberGzip(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, c := openLocal(t, source.Query{}, path)
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	if len(log.problems) != 0 || len(log.events) != 1 {
 		t.Fatalf("events %d, problems %v", len(log.events), log.problems)
 	}
@@ -455,7 +455,7 @@ func TestLocalSharedData(t *testing.T) {
 		t.Skip("shared data not present")
 	}
 	_, c := openLocal(t, source.Query{}, root)
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	for _, e := range log.events {
 		if e.Who == "" || e.Name == "" || e.Time.IsZero() {
 			t.Errorf("%s: event %s: who %q name %q time %v", e.Blob.Name(), e.ID, e.Who, e.Name, e.Time)
@@ -480,7 +480,7 @@ func TestLocalBlobNoticesAChangedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, c := openLocal(t, source.Query{}, path)
-	log := drainLocal(t, c)
+	log := drain(t, c)
 	if len(log.events) != 1 {
 		t.Fatalf("%d events", len(log.events))
 	}

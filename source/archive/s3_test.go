@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -353,23 +352,8 @@ func TestS3Discover(t *testing.T) {
 // readAll reads c to the end and returns its events and problems.
 func readAll(t testing.TB, c source.Cursor) ([]model.Event, []source.Problem, source.Progress) {
 	t.Helper()
-	var (
-		events   []model.Event
-		problems []source.Problem
-		last     source.Progress
-	)
-	for {
-		page, err := c.Next(context.Background())
-		events = append(events, page.Events...)
-		problems = append(problems, page.Problems...)
-		last = page.Progress
-		if errors.Is(err, io.EOF) {
-			return events, problems, last
-		}
-		if err != nil {
-			t.Fatalf("Next: %v", err)
-		}
-	}
+	read := drain(t, c)
+	return read.events, read.problems, read.last
 }
 
 // delivered returns the keys of files delivered within [start, end]
