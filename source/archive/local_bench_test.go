@@ -23,10 +23,7 @@ import (
 // shared machine: ingest uses every core, gzip one), events, and the heap
 // in use after the ingest with the store alive.
 func BenchmarkLocalIngest(b *testing.B) {
-	dir := os.Getenv("LAZYTRAIL_BENCH_ARCHIVE")
-	if dir == "" {
-		b.Skip("set LAZYTRAIL_BENCH_ARCHIVE to an archive folder")
-	}
+	dir := benchArchive(b)
 	b.Run("gzip-dc", func(b *testing.B) {
 		cpu := -cpuTime(syscall.RUSAGE_CHILDREN)
 		for b.Loop() {
@@ -54,24 +51,12 @@ func ingestLocal(b *testing.B, l *Local, keep bool) {
 	cpu := -cpuTime(syscall.RUSAGE_SELF)
 	for b.Loop() {
 		store, events = model.NewStore(), 0
-		c, err := l.Open(context.Background(), source.Query{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		for {
-			p, err := c.Next(context.Background())
-			if err != nil && !errors.Is(err, io.EOF) {
-				b.Fatal(err)
-			}
-			events += len(p.Events)
+		eachPage(b, l, source.Query{}, func(p []model.Event) {
+			events += len(p)
 			if keep {
-				store.Add(p.Events)
+				store.Add(p)
 			}
-			if err != nil {
-				break
-			}
-		}
-		c.Close()
+		})
 	}
 	b.StopTimer()
 	cpu += cpuTime(syscall.RUSAGE_SELF)
@@ -83,6 +68,36 @@ func ingestLocal(b *testing.B, l *Local, keep bool) {
 	b.ReportMetric(float64(events), "events")
 	b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "MiB-heap")
 	runtime.KeepAlive(store)
+}
+
+// benchArchive returns the archive folder named by LAZYTRAIL_BENCH_ARCHIVE,
+// skipping the benchmark when it is not set.
+func benchArchive(b *testing.B) string {
+	dir := os.Getenv("LAZYTRAIL_BENCH_ARCHIVE")
+	if dir == "" {
+		b.Skip("set LAZYTRAIL_BENCH_ARCHIVE to an archive folder")
+	}
+	return dir
+}
+
+// eachPage reads what src holds for q and hands each page's events to fn,
+// failing the benchmark on any error.
+func eachPage(b *testing.B, src source.Source, q source.Query, fn func([]model.Event)) {
+	c, err := src.Open(context.Background(), q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	for {
+		p, err := c.Next(context.Background())
+		if err != nil && !errors.Is(err, io.EOF) {
+			b.Fatal(err)
+		}
+		fn(p.Events)
+		if err != nil {
+			return
+		}
+	}
 }
 
 // cpuTime returns the user and system CPU time used by who.

@@ -1,10 +1,6 @@
 package archive
 
 import (
-	"context"
-	"errors"
-	"io"
-	"os"
 	"syscall"
 	"testing"
 
@@ -17,31 +13,15 @@ import (
 // pages a cursor yields: the part of an ingest that runs on the reader's
 // goroutine.
 func BenchmarkArchiveStoreAdd(b *testing.B) {
-	dir := os.Getenv("LAZYTRAIL_BENCH_ARCHIVE")
-	if dir == "" {
-		b.Skip("set LAZYTRAIL_BENCH_ARCHIVE to an archive folder")
-	}
-	l, err := NewLocal(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c, err := l.Open(context.Background(), source.Query{})
+	l, err := NewLocal(benchArchive(b))
 	if err != nil {
 		b.Fatal(err)
 	}
 	var pages [][]model.Event
 	events := 0
-	for {
-		p, err := c.Next(context.Background())
-		if err != nil && !errors.Is(err, io.EOF) {
-			b.Fatal(err)
-		}
-		pages, events = append(pages, p.Events), events+len(p.Events)
-		if err != nil {
-			break
-		}
-	}
-	c.Close()
+	eachPage(b, l, source.Query{}, func(p []model.Event) {
+		pages, events = append(pages, p), events+len(p)
+	})
 	cpu := -cpuTime(syscall.RUSAGE_SELF)
 	for b.Loop() {
 		s := model.NewStore()

@@ -1,9 +1,6 @@
 package archive
 
 import (
-	"context"
-	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -23,10 +20,7 @@ import (
 // It also reads one hour of it through S3 and reports the list and get
 // requests that took.
 func BenchmarkS3Ingest(b *testing.B) {
-	dir := os.Getenv("LAZYTRAIL_BENCH_ARCHIVE")
-	if dir == "" {
-		b.Skip("set LAZYTRAIL_BENCH_ARCHIVE to an archive folder")
-	}
+	dir := benchArchive(b)
 	f := newTestS3(b, "trail")
 	var oldest, newest time.Time
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -97,19 +91,6 @@ func BenchmarkS3Ingest(b *testing.B) {
 // ingest reads what src holds for q into a store and returns its size.
 func ingest(b *testing.B, src source.Source, q source.Query) int {
 	store := model.NewStore()
-	c, err := src.Open(context.Background(), q)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer c.Close()
-	for {
-		p, err := c.Next(context.Background())
-		if err != nil && !errors.Is(err, io.EOF) {
-			b.Fatal(err)
-		}
-		store.Add(p.Events)
-		if err != nil {
-			return store.Len()
-		}
-	}
+	eachPage(b, src, q, func(p []model.Event) { store.Add(p) })
+	return store.Len()
 }
