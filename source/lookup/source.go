@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
@@ -199,6 +200,12 @@ func loadConfig(ctx context.Context, c Config) (aws.Config, environment, error) 
 		return cfg, env, fmt.Errorf("load AWS configuration: %s", oneLine(err))
 	}
 	env.endpoint = aws.ToString(cfg.BaseEndpoint)
+	// Wrapped after loading, so that a CA bundle (AWS_CA_BUNDLE) still
+	// reaches the SDK's own client.
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = awshttp.NewBuildableClient()
+	}
+	cfg.HTTPClient = source.WholeBodies(cfg.HTTPClient)
 	return cfg, env, nil
 }
 
