@@ -16,6 +16,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // expiringEndpoint puts a proxy in front of an emulator with a day of
@@ -23,15 +24,7 @@ import (
 // and every further LookupEvents is answered ExpiredTokenException.
 func expiringEndpoint(t *testing.T, pages int64) string {
 	t.Helper()
-	emu, err := emulator.New(emulator.Config{Rate: -1, HistoryDays: 1, Seed: 11})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
+	_, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1, HistoryDays: 1, Seed: 11})
 	target, err := url.Parse(endpoint)
 	if err != nil {
 		t.Fatal(err)

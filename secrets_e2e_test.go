@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/lazytrail/lazytrail/source/emulator"
+	"github.com/lazytrail/lazytrail/source/emulator/emulatortest"
 )
 
 // Distinctive credentials for the leak test.
@@ -77,15 +78,7 @@ func e2eAWSErrorStub(t *testing.T, code string, sts bool) string {
 
 func TestCredentialsNeverPrinted(t *testing.T) {
 	bin := e2eBinary(t)
-	emu, err := emulator.New(emulator.Config{Rate: -1, HistoryDays: 1, Seed: 7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := emu.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = emu.Close() })
+	_, endpoint := emulatortest.Start(t, emulator.Config{Rate: -1, HistoryDays: 1, Seed: 7})
 
 	// Events list the caller's access key ID as data (userIdentity), as
 	// AWS does; the secret and the session token must never show.
