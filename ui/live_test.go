@@ -83,7 +83,7 @@ func runInstances(t *testing.T, endpoint string) {
 // TestLiveFlow drives the real program over the live source and the
 // emulator: follow mode picks up an instance launched after the start
 // without moving the selection, the insights key reads the source again,
-// and a call the server refuses shows one clean line with the events kept.
+// and a poll the server refuses shows one clean line with the events kept.
 func TestLiveFlow(t *testing.T) {
 	srv, endpoint, src := startLive(t)
 	p := &probe{Model: New(src, liveOptions(src))}
@@ -123,10 +123,10 @@ func TestLiveFlow(t *testing.T) {
 	if err := srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	tm.Type("r")
-	p.waitFor(t, "the failed read", func(s snapshot) bool { return s.state == loadFailed })
+	// Follow mode polls every 100 ms, so the next poll is the call refused.
+	p.waitFor(t, "the failed poll", func(s snapshot) bool { return strings.Contains(s.status, "follow failed") })
 	s := p.last.Load()
-	if !strings.Contains(s.status, " load failed (r retries): cannot reach "+endpoint) {
+	if !strings.Contains(s.status, " follow failed (r retries): cannot reach "+endpoint) {
 		t.Errorf("status = %q, want the reason on one line", s.status)
 	}
 	if s.total < total {
