@@ -65,6 +65,10 @@ type result struct {
 	problems []source.Problem
 	bytes    int64
 	buf      *[]model.Event // holds events; back to eventBuffers once copied
+	// halt is an error that every later object would meet too (the
+	// credentials were refused): the read stops on it, and a later Next
+	// fetches this object again.
+	halt error
 }
 
 // eventBuffers recycles the slices objects are decoded into: their events
@@ -151,6 +155,12 @@ func (c *cursor) Next(ctx context.Context) (source.Page, error) {
 		t := c.tasks[c.head]
 		select {
 		case <-t.done:
+			if t.res.halt != nil {
+				c.stop()
+				c.requeueHalted()
+				page.Progress = c.progress
+				return page, t.res.halt
+			}
 			c.consume(t, &page)
 			if len(page.Events) >= c.maxPage || (waited && !c.ready()) {
 				page.Progress = c.progress
@@ -201,6 +211,21 @@ func (c *cursor) consume(t *task, page *source.Page) {
 	if r.buf != nil {
 		clear(*r.buf) // drop the references the copies now hold
 		eventBuffers.Put(r.buf)
+	}
+}
+
+// requeueHalted makes the objects a halt stopped into new tasks, so that
+// the next start dispatches them again.
+func (c *cursor) requeueHalted() {
+	for i := c.head; i < len(c.tasks); i++ {
+		t := c.tasks[i]
+		select {
+		case <-t.done:
+			if t.res.halt != nil {
+				c.tasks[i] = &task{obj: t.obj, done: make(chan struct{})}
+			}
+		default:
+		}
 	}
 }
 
@@ -318,6 +343,10 @@ func (w *worker) run(ctx context.Context, t *task) {
 // events in the query's range and problems.
 func (w *worker) decode(obj object, raw []byte, err error) result {
 	res := result{bytes: int64(len(raw))}
+	if err != nil && haltsScan(err) {
+		res.halt = err
+		return res
+	}
 	if err != nil {
 		res.problems = []source.Problem{{Where: obj.name, Err: err}}
 		return res

@@ -32,6 +32,20 @@ func isAccessDenied(err error) bool {
 	return errors.As(err, &re) && re.HTTPStatusCode() == 403
 }
 
+// credentialCodes are the error codes with which AWS refuses the caller's
+// credentials themselves: every later request would be refused the same way.
+var credentialCodes = map[string]bool{
+	"ExpiredToken": true, "ExpiredTokenException": true, "TokenRefreshRequired": true, "RequestExpired": true,
+	"InvalidAccessKeyId": true, "InvalidClientTokenId": true, "InvalidToken": true, "SignatureDoesNotMatch": true,
+}
+
+// haltsScan reports whether err refuses the credentials rather than one
+// object, so that reading on would only repeat it for every object.
+func haltsScan(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && credentialCodes[ae.ErrorCode()]
+}
+
 // listError wraps a failed ListObjectsV2 under prefix.
 func (s *S3) listError(prefix string, err error) error {
 	if isAccessDenied(err) {
