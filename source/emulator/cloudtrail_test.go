@@ -23,8 +23,9 @@ import (
 // testNow is the fixed clock of tests that need deterministic history.
 var testNow = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
-// startServer starts an emulator on a free port and stops it with the test.
-func startServer(t *testing.T, cfg Config) (*Server, string) {
+// newServer creates an emulator that logs to the test, and closes it when
+// the test ends, failing the test if closing fails.
+func newServer(t testing.TB, cfg Config) *Server {
 	t.Helper()
 	if cfg.Logf == nil {
 		cfg.Logf = t.Logf
@@ -33,16 +34,22 @@ func startServer(t *testing.T, cfg Config) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	endpoint, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		s.Close()
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		if err := s.Close(); err != nil {
 			t.Errorf("close: %v", err)
 		}
 	})
+	return s
+}
+
+// startServer starts an emulator on a free port and stops it with the test.
+func startServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	s := newServer(t, cfg)
+	endpoint, err := s.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return s, endpoint
 }
 

@@ -16,19 +16,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-func newServer(t testing.TB, cfg Config) *Server {
-	t.Helper()
-	if cfg.Logf == nil {
-		cfg.Logf = t.Logf
-	}
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 func TestSeedIsDeterministicAndRealistic(t *testing.T) {
 	clock := func() time.Time { return testNow }
 	a := newServer(t, Config{Seed: 42, HistoryDays: 5, Now: clock}).history.all()
