@@ -26,6 +26,7 @@ func runBrowse(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	opts := ui.Options{Filter: o.query(), LocalTime: o.localTime, Follow: o.follow, Insights: o.insights}
 	if o.demo {
+		fmt.Fprintln(stderr, "lazytrail: starting the emulator and its history...")
 		d, err := startDemo(ctx, o)
 		if err != nil {
 			return err
