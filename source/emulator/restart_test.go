@@ -78,14 +78,7 @@ func TestCloseReleasesTheDataDirectory(t *testing.T) {
 // before Close releases it.
 func TestCloseLetsCallsInProgressFinish(t *testing.T) {
 	dir := t.TempDir()
-	s, err := New(Config{DataDir: dir, Rate: -1, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, endpoint := startServer(t, Config{DataDir: dir, Rate: -1})
 	ctx := context.Background()
 	if _, err := bucketClient(endpoint).CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}); err != nil {
 		t.Fatal(err)

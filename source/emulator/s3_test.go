@@ -382,14 +382,7 @@ func TestS3UnsupportedSubresource(t *testing.T) {
 func TestS3ThroughServerAcrossRestart(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	s, err := New(Config{DataDir: dir, Rate: -1, Logf: t.Logf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint, err := s.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, endpoint := startServer(t, Config{DataDir: dir, Rate: -1})
 	c := s3Client(endpoint)
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("kept")}); err != nil {
 		t.Fatal(err)
