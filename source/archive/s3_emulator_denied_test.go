@@ -41,7 +41,7 @@ func TestS3AccessDeniedByTheEmulator(t *testing.T) {
 	loc := S3Location{Bucket: bucket}
 
 	// The owner reads the archive: the denials below are the keys' own.
-	if events, problems, _ := readAll(t, mustOpenS3(t, NewS3(s3For(emulator.KeyAlice), loc, S3Options{}))); len(events) == 0 || len(problems) > 0 {
+	if events, problems, _ := readS3(t, NewS3(s3For(emulator.KeyAlice), loc, S3Options{}), source.Query{}); len(events) == 0 || len(problems) > 0 {
 		t.Fatalf("owner read %d events, problems %v", len(events), problems)
 	}
 
@@ -54,7 +54,7 @@ func TestS3AccessDeniedByTheEmulator(t *testing.T) {
 		t.Errorf("error %q does not carry the emulator's message", err)
 	}
 
-	events, problems, _ := readAll(t, mustOpenS3(t, NewS3(s3For(keyNoGet), loc, S3Options{})))
+	events, problems, _ := readS3(t, NewS3(s3For(keyNoGet), loc, S3Options{}), source.Query{})
 	if len(events) != 0 || len(problems) == 0 {
 		t.Fatalf("without s3:GetObject: %d events, %d problems", len(events), len(problems))
 	}
@@ -66,14 +66,4 @@ func TestS3AccessDeniedByTheEmulator(t *testing.T) {
 			t.Errorf("problem %s: %q does not carry the emulator's message", p.Where, p.Err)
 		}
 	}
-}
-
-func mustOpenS3(t *testing.T, s *S3) source.Cursor {
-	t.Helper()
-	c, err := s.Open(context.Background(), source.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
 }

@@ -49,12 +49,7 @@ func TestS3ReadsWhatTheEmulatorDelivers(t *testing.T) {
 				t.Fatalf("ResolveTrail(%q) = %+v", name, loc)
 			}
 			src := NewS3(s3c, loc, S3Options{})
-			c, err := src.Open(ctx, source.Query{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
-			events, problems, _ := readAll(t, c)
+			events, problems, _ := readS3(t, src, source.Query{})
 			if len(problems) > 0 {
 				t.Errorf("problems: %v", problems)
 			}

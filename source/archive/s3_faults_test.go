@@ -82,12 +82,7 @@ var faultQuery = source.Query{Start: archiveEnd.Add(-7 * time.Hour), End: archiv
 // so that rules counting requests hit the same objects on every run.
 func (b *faultyBucket) read(t *testing.T, client *s3.Client) ([]model.Event, []source.Problem) {
 	t.Helper()
-	c, err := NewS3(client, S3Location{Bucket: faultBucket}, S3Options{Concurrency: 1}).Open(context.Background(), faultQuery)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	events, problems, _ := readAll(t, c)
+	events, problems, _ := readS3(t, NewS3(client, S3Location{Bucket: faultBucket}, S3Options{Concurrency: 1}), faultQuery)
 	return events, problems
 }
 

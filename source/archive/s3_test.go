@@ -356,6 +356,18 @@ func readAll(t testing.TB, c source.Cursor) ([]model.Event, []source.Problem, so
 	return read.events, read.problems, read.last
 }
 
+// readS3 reads what s holds for q to the end and returns its events,
+// problems and last progress.
+func readS3(t testing.TB, s *S3, q source.Query) ([]model.Event, []source.Problem, source.Progress) {
+	t.Helper()
+	c, err := s.Open(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return readAll(t, c)
+}
+
 // delivered returns the keys of files delivered within [start, end]
 // (pruning's bounds) and the number of their events within [start, end].
 func delivered(files []logFile, start, end time.Time) (keys []string, events int) {
@@ -382,12 +394,7 @@ func TestS3OpenReadsOnlyTheRangeNewestFirst(t *testing.T) {
 	}, []string{"us-east-1", "eu-west-1"})
 	start, end := archiveEnd.Add(-3*time.Hour), archiveEnd.Add(-2*time.Hour)
 	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
-	c, err := src.Open(context.Background(), source.Query{Start: start, End: end})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	events, problems, progress := readAll(t, c)
+	events, problems, progress := readS3(t, src, source.Query{Start: start, End: end})
 	if len(problems) > 0 {
 		t.Errorf("problems: %v", problems)
 	}
@@ -445,12 +452,7 @@ func TestS3OpenDefaultsToTheLastDay(t *testing.T) {
 	files := f.putArchive(t, "trail", 3, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1"})
 	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
 	src.now = func() time.Time { return archiveEnd }
-	c, err := src.Open(context.Background(), source.Query{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	events, _, _ := readAll(t, c)
+	events, _, _ := readS3(t, src, source.Query{})
 	wantKeys, wantEvents := delivered(files, archiveEnd.Add(-24*time.Hour), archiveEnd)
 	if _, gets := f.counts(); gets != len(wantKeys) {
 		t.Errorf("downloaded %d objects, want %d", gets, len(wantKeys))
@@ -470,12 +472,7 @@ func TestS3CacheServesASecondOpen(t *testing.T) {
 		if err := src.CacheError(); err != nil {
 			t.Fatal(err)
 		}
-		c, err := src.Open(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer c.Close()
-		events, problems, _ := readAll(t, c)
+		events, problems, _ := readS3(t, src, q)
 		if len(problems) > 0 {
 			t.Errorf("problems: %v", problems)
 		}
@@ -536,12 +533,7 @@ func TestS3DamagedObjects(t *testing.T) {
 
 	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{})
 	q := source.Query{Start: archiveEnd.Add(-2 * time.Hour), End: archiveEnd}
-	c, err := src.Open(context.Background(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	events, problems, _ := readAll(t, c)
+	events, problems, _ := readS3(t, src, q)
 	byWhere := map[string]string{}
 	for _, p := range problems {
 		byWhere[p.Where] = p.Err.Error()
@@ -591,12 +583,7 @@ func TestS3AccessDeniedOnList(t *testing.T) {
 	g.putArchive(t, "trail", 1, map[string]string{"AWSLogs/111111111111/": "111111111111"}, []string{"us-east-1", "eu-west-1"})
 	deniedDay := "AWSLogs/111111111111/CloudTrail/us-east-1/2026/11/19/"
 	g.deny["LIST "+deniedDay] = true
-	c, err := NewS3(g.client, S3Location{Bucket: "trail"}, S3Options{}).Open(context.Background(), source.Query{Start: archiveEnd.Add(-6 * time.Hour), End: archiveEnd})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	events, problems, _ := readAll(t, c)
+	events, problems, _ := readS3(t, NewS3(g.client, S3Location{Bucket: "trail"}, S3Options{}), source.Query{Start: archiveEnd.Add(-6 * time.Hour), End: archiveEnd})
 	if len(problems) != 1 || problems[0].Where != "s3://trail/"+deniedDay || !errors.As(problems[0].Err, &ad) || ad.Action != "s3:ListBucket" {
 		t.Errorf("problems = %v, want one access denied naming s3:ListBucket for %s", problems, deniedDay)
 	}
@@ -713,12 +700,7 @@ func TestS3InsightsAreReadOnlyForInsightsQueries(t *testing.T) {
 	q := source.Query{Start: archiveEnd.Add(-2 * time.Hour), End: archiveEnd}
 	for _, insights := range []bool{false, true} {
 		q.Insights = insights
-		c, err := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{}).Open(context.Background(), q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		events, problems, _ := readAll(t, c)
-		c.Close()
+		events, problems, _ := readS3(t, NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{}), q)
 		if len(problems) > 0 {
 			t.Errorf("insights=%v: problems %v", insights, problems)
 		}
