@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"time"
@@ -292,12 +293,7 @@ func gzipBytes(b []byte) []byte {
 // written.
 func (s *Server) writeLogFiles(j *deliveryJob, now time.Time) ([]string, error) {
 	var done []string
-	keys := make([]string, 0, len(j.pending))
-	for k := range j.pending {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(j.pending)) {
 		evs := j.pending[k]
 		if len(evs) == 0 {
 			continue

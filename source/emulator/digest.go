@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -87,12 +88,7 @@ func (s *Server) writeDigests(j *deliveryJob, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	keys := make([]string, 0, len(j.chains))
-	for k := range j.chains {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(j.chains)) {
 		c := j.chains[k]
 		objKey := digestKey(t, c.Account, c.Region, end)
 		body := digestBody(t, &c, objKey, t.DigestStart, end, key.fingerprint)
