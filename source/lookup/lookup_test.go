@@ -221,14 +221,7 @@ func TestCancelledScanResumes(t *testing.T) {
 	if err != nil || len(first.Events) != pageSize {
 		t.Fatalf("first page: %d events, %v", len(first.Events), err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := cur.Next(ctx)
-		done <- err
-	}()
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := cancelledNext(cur); !errors.Is(err, context.Canceled) {
 		t.Fatalf("cancelled Next = %v, want context.Canceled", err)
 	}
 	// The same cursor resumes where it stopped: the rest comes exactly once.
@@ -361,14 +354,7 @@ func TestFollowCancelReturnsPromptly(t *testing.T) {
 	src := newSource(t, endpoint, nil, 100)
 	follow := src.Follow(source.Query{Attribute: &source.Attribute{Key: source.AttrEventName, Value: "NeverCalled"}},
 		time.Now(), time.Hour)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
-		_, err := follow.Next(ctx)
-		done <- err
-	}()
-	cancel()
-	if err := <-done; !errors.Is(err, context.Canceled) {
+	if err := cancelledNext(follow); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Next = %v, want context.Canceled", err)
 	}
 }
@@ -397,4 +383,17 @@ func TestClosedCursorFails(t *testing.T) {
 	if _, err := cur.Next(context.Background()); !errors.Is(err, errClosed) {
 		t.Fatalf("Next after Close = %v", err)
 	}
+}
+
+// cancelledNext calls cur.Next with a context cancelled while the call is
+// under way and returns its error.
+func cancelledNext(cur source.Cursor) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := cur.Next(ctx)
+		done <- err
+	}()
+	cancel()
+	return <-done
 }
