@@ -13,28 +13,28 @@ import (
 
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 
-// TestGoldenTable checks the table screen after a load.
-func TestGoldenTable(t *testing.T) {
+// goldenAtSizes checks the screen at every size in sizes after a load of n
+// generated events in pages of pageSize and the key presses keys.
+func goldenAtSizes(t *testing.T, n, pageSize int, keys ...string) {
+	t.Helper()
 	for _, sz := range sizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			m := newTestModel(&sliceSource{events: genEvents(t, 60), pageSize: 16}, Options{}, sz.w, sz.h)
+			m := newTestModel(&sliceSource{events: genEvents(t, n), pageSize: pageSize}, Options{}, sz.w, sz.h)
 			drive(t, m, m.Init())
-			press(t, m, "down", "down", "down")
+			press(t, m, keys...)
 			golden.RequireEqual(t, frame(m))
 		})
 	}
 }
 
+// TestGoldenTable checks the table screen after a load.
+func TestGoldenTable(t *testing.T) {
+	goldenAtSizes(t, 60, 16, "down", "down", "down")
+}
+
 // TestGoldenDetail checks the detail pane of a failed call.
 func TestGoldenDetail(t *testing.T) {
-	for _, sz := range sizes {
-		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			m := newTestModel(&sliceSource{events: genEvents(t, 60), pageSize: 16}, Options{}, sz.w, sz.h)
-			drive(t, m, m.Init())
-			press(t, m, "down", "down", "down", "enter")
-			golden.RequireEqual(t, frame(m))
-		})
-	}
+	goldenAtSizes(t, 60, 16, "down", "down", "down", "enter")
 }
 
 // TestGoldenFilterError checks a bad query's error shown in place, with
@@ -58,14 +58,7 @@ func TestGoldenUserPicker(t *testing.T) {
 
 // TestGoldenHelp checks the help screen, which must fit 80x24.
 func TestGoldenHelp(t *testing.T) {
-	for _, sz := range sizes {
-		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
-			m := newTestModel(&sliceSource{events: genEvents(t, 5), pageSize: 5}, Options{}, sz.w, sz.h)
-			drive(t, m, m.Init())
-			press(t, m, "?")
-			golden.RequireEqual(t, frame(m))
-		})
-	}
+	goldenAtSizes(t, 5, 5, "?")
 }
 
 // TestGoldenFollowing checks the table of a live source in follow mode,
