@@ -89,11 +89,7 @@ func (b *faultyBucket) read(t *testing.T, client *s3.Client) ([]model.Event, []s
 // eventIDs returns the events' IDs, sorted, failing on any ID seen twice.
 func eventIDs(t *testing.T, events []model.Event) []string {
 	t.Helper()
-	out := make([]string, 0, len(events))
-	for _, e := range events {
-		out = append(out, e.ID)
-	}
-	slices.Sort(out)
+	out := ids(events)
 	for i := 1; i < len(out); i++ {
 		if out[i] == out[i-1] {
 			t.Fatalf("event %s delivered twice", out[i])
