@@ -43,13 +43,14 @@ func Start(tb testing.TB, cfg emulator.Config) (*emulator.Server, string) {
 }
 
 // AWSConfig returns an SDK configuration that sends every call to endpoint
-// in Region, signed with accessKey and Secret. It reads nothing from the
-// environment or the shared AWS files.
+// in Region, signed with accessKey and Secret, over emulator.HTTPClient. It
+// reads nothing from the environment or the shared AWS files.
 func AWSConfig(endpoint, accessKey string) aws.Config {
 	return aws.Config{
 		Region:       Region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(accessKey, Secret, ""),
+		HTTPClient:   emulator.HTTPClient(),
 	}
 }
 
