@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -34,17 +33,12 @@ type accessClients struct {
 }
 
 func clientsFor(endpoint, key string) accessClients {
-	cfg := aws.Config{
-		Region:      "us-east-1",
-		Credentials: credentials.NewStaticCredentialsProvider(key, "secret", ""),
-		Retryer:     func() aws.Retryer { return aws.NopRetryer{} },
-		HTTPClient:  HTTPClient(),
-	}
+	cfg := testConfig(endpoint, key, "us-east-1")
 	return accessClients{
-		ct:  cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		s3:  s3.NewFromConfig(cfg, func(o *s3.Options) { o.BaseEndpoint = aws.String(endpoint); o.UsePathStyle = true }),
-		ec2: ec2.NewFromConfig(cfg, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) }),
-		sts: sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = aws.String(endpoint) }),
+		ct:  cloudtrail.NewFromConfig(cfg),
+		s3:  s3.NewFromConfig(cfg, pathStyle),
+		ec2: ec2.NewFromConfig(cfg),
+		sts: sts.NewFromConfig(cfg),
 	}
 }
 

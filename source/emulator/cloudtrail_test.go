@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -53,36 +54,36 @@ func startServer(t *testing.T, cfg Config) (*Server, string) {
 	return s, endpoint
 }
 
-// ctClient is a CloudTrail client with the SDK's standard retryer.
-func ctClient(endpoint, key, region string) *cloudtrail.Client {
-	return cloudtrail.New(cloudtrail.Options{
+// testConfig is the SDK configuration of the tests' clients: calls to
+// endpoint in region, signed with key, over HTTPClient, never retried.
+func testConfig(endpoint, key, region string) aws.Config {
+	return aws.Config{
 		Region:       region,
 		BaseEndpoint: aws.String(endpoint),
 		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
+		Retryer:      func() aws.Retryer { return aws.NopRetryer{} },
 		HTTPClient:   HTTPClient(),
-	})
+	}
+}
+
+// pathStyle addresses buckets in the path, as the emulator serves them.
+func pathStyle(o *s3.Options) { o.UsePathStyle = true }
+
+// ctClient is a CloudTrail client with the SDK's standard retryer.
+func ctClient(endpoint, key, region string) *cloudtrail.Client {
+	cfg := testConfig(endpoint, key, region)
+	cfg.Retryer = nil // the SDK's standard one
+	return cloudtrail.NewFromConfig(cfg)
 }
 
 // ctClientNoRetry is a CloudTrail client whose failed calls are never
 // retried.
 func ctClientNoRetry(endpoint, key, region string) *cloudtrail.Client {
-	return cloudtrail.New(cloudtrail.Options{
-		Region:       region,
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
-		Retryer:      aws.NopRetryer{},
-		HTTPClient:   HTTPClient(),
-	})
+	return cloudtrail.NewFromConfig(testConfig(endpoint, key, region))
 }
 
 func stsClient(endpoint, key string) *sts.Client {
-	return sts.New(sts.Options{
-		HTTPClient:   HTTPClient(),
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(key, "secret", ""),
-		Retryer:      aws.NopRetryer{},
-	})
+	return sts.NewFromConfig(testConfig(endpoint, key, "us-east-1"))
 }
 
 // errorCode returns the AWS error code of err, "" when it has none.

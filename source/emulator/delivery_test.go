@@ -20,22 +20,15 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
+// bucketClient is an S3 client for alice that never retries.
 func bucketClient(endpoint string) *s3.Client {
-	return s3.New(s3.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		Credentials:  credentials.NewStaticCredentialsProvider(KeyAlice, "secret", ""),
-		Retryer:      aws.NopRetryer{},
-		UsePathStyle: true,
-		HTTPClient:   HTTPClient(),
-	})
+	return s3.NewFromConfig(testConfig(endpoint, KeyAlice, "us-east-1"), pathStyle)
 }
 
 // listKeys lists every key under prefix, in order.

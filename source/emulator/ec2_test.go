@@ -97,12 +97,9 @@ func testEC2(t *testing.T, region string) (*ec2.Client, *callLog) {
 	return ec2Client(endpoint, region), log
 }
 
+// ec2Client is an EC2 client that never retries.
 func ec2Client(endpoint, region string) *ec2.Client {
-	return ec2.NewFromConfig(aws.Config{
-		Region:           region,
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
-	}, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	return ec2.NewFromConfig(testConfig(endpoint, "AKIDTEST", region))
 }
 
 func apiCode(err error) string {

@@ -38,15 +38,9 @@ func testS3(t *testing.T, dataDir string) (*s3.Client, *s3Service, *callLog) {
 	return s3Client(serveDirect(t, "s3", svc.serve)), svc, log
 }
 
+// s3Client is an S3 client that never retries.
 func s3Client(endpoint string) *s3.Client {
-	return s3.NewFromConfig(aws.Config{
-		Region:           "us-east-1",
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
-	}, func(o *s3.Options) {
-		o.BaseEndpoint = aws.String(endpoint)
-		o.UsePathStyle = true
-	})
+	return s3.NewFromConfig(testConfig(endpoint, "AKIDTEST", "us-east-1"), pathStyle)
 }
 
 // names returns the event names of the recorded calls.
