@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	cttypes "github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -562,11 +561,7 @@ func FuzzEC2Handler(f *testing.F) {
 func TestEC2RecordedThroughServer(t *testing.T) {
 	ctx := context.Background()
 	_, endpoint := startServer(t, Config{Rate: -1})
-	c := ec2.NewFromConfig(aws.Config{
-		Region:           "eu-central-1",
-		Credentials:      credentials.NewStaticCredentialsProvider(KeyAlice, "secret", ""),
-		RetryMaxAttempts: 1,
-	}, func(o *ec2.Options) { o.BaseEndpoint = aws.String(endpoint) })
+	c := ec2.NewFromConfig(testConfig(endpoint, KeyAlice, "eu-central-1"))
 	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{ImageId: aws.String("ami-12345678"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1)})
 	if err != nil {
 		t.Fatal(err)
