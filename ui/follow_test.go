@@ -343,7 +343,7 @@ func TestInsightsToggleReopens(t *testing.T) {
 	if len(src.opens) != 3 || src.opens[2].Insights || strings.Contains(frame(m), "insights") {
 		t.Errorf("i again did not go back to management events: %+v", src.opens)
 	}
-	m, src = loaded(t, 5, 5, Options{Insights: true})
+	_, src = loaded(t, 5, 5, Options{Insights: true})
 	if !src.opens[0].Insights {
 		t.Error("Options.Insights does not start with Insights events")
 	}
