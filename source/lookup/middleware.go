@@ -19,10 +19,8 @@ import (
 	smithymiddleware "github.com/aws/smithy-go/middleware"
 )
 
-// readPrefixes are the operation name prefixes allowed to leave the process:
-// Lookup, Describe, List and Get, and S3's Head (HeadObject, HeadBucket),
-// which only reads too.
-var readPrefixes = []string{"Lookup", "Describe", "List", "Get", "Head"}
+// readPrefixes are the operation name prefixes allowed to leave the process.
+var readPrefixes = []string{"Lookup", "Describe", "List", "Get"}
 
 // isReadOperation reports whether an AWS operation name only reads.
 func isReadOperation(op string) bool {
@@ -35,7 +33,7 @@ func isReadOperation(op string) bool {
 }
 
 // readOnly is an API option for every client lazytrail builds: operations
-// other than Lookup*, Describe*, List*, Get* and Head* fail with KindWriteRefused
+// other than Lookup*, Describe*, List* and Get* fail with KindWriteRefused
 // at the end of the stack's first step, before anything is signed or sent.
 func readOnly(stack *smithymiddleware.Stack) error {
 	return stack.Initialize.Add(smithymiddleware.InitializeMiddlewareFunc("LazytrailReadOnly",
