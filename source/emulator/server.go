@@ -242,6 +242,11 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeExpired(w, r, body, service, reqID)
 		return
 	}
+	// The answer is held until the handler has recorded the call, so a
+	// client that has its response can already look the call up.
+	held := &heldResponse{w: w}
+	defer held.send()
+	w = held
 	switch service {
 	case "cloudtrail":
 		s.serveCloudTrail(w, req)
@@ -376,4 +381,36 @@ func formatUUID(b [16]byte) string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// heldResponse buffers a handler's answer and sends it when the handler is
+// done.
+type heldResponse struct {
+	w      http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (h *heldResponse) Header() http.Header { return h.w.Header() }
+
+func (h *heldResponse) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldResponse) Write(p []byte) (int, error) {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	return h.body.Write(p)
+}
+
+// send writes the held status and body to the client.
+func (h *heldResponse) send() {
+	if h.status == 0 {
+		h.status = http.StatusOK
+	}
+	h.w.WriteHeader(h.status)
+	h.w.Write(h.body.Bytes())
 }
