@@ -22,10 +22,10 @@ type builtSource struct {
 	source.Source
 	// pushdown picks the attribute the server applies; nil for sources that
 	// filter nothing remotely.
-	pushdown func(*model.Filter) *source.Attribute
+	pushdown func(f *model.Filter, insights bool) *source.Attribute
 	// plan says which part of a filter the server applies and which part
 	// runs locally; nil for sources without a server-side filter.
-	plan func(*model.Filter) (server, local string)
+	plan func(f *model.Filter, insights bool) (server, local string)
 	// live marks the LookupEvents API, whose errors lookup.Explain knows.
 	live bool
 	// notice is something the user should know about how the source runs,
@@ -41,7 +41,7 @@ func (b *builtSource) query(f *model.Filter, insights bool) source.Query {
 		q.Start, q.End = f.TimeRange()
 	}
 	if b.pushdown != nil {
-		q.Attribute = b.pushdown(f)
+		q.Attribute = b.pushdown(f, insights)
 	}
 	return q
 }
@@ -100,8 +100,8 @@ func (o *options) lookupConfig() lookup.Config {
 
 // liveSource wraps the LookupEvents source with its pushdown and plan.
 func liveSource(src *lookup.Source) *builtSource {
-	plan := func(f *model.Filter) (string, string) {
-		p := src.Plan(f)
+	plan := func(f *model.Filter, insights bool) (string, string) {
+		p := src.Plan(f, insights)
 		return p.Server, p.Local
 	}
 	return &builtSource{Source: src, pushdown: src.Pushdown, plan: plan, live: true}

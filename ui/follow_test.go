@@ -15,6 +15,7 @@ import (
 
 	"github.com/lazytrail/lazytrail/model"
 	"github.com/lazytrail/lazytrail/source"
+	"github.com/lazytrail/lazytrail/source/lookup"
 )
 
 // followSource is a sliceSource that can follow. Its follow cursors return
@@ -270,7 +271,7 @@ func TestFollowToggle(t *testing.T) {
 
 func TestFollowRestartsWithTheQuery(t *testing.T) {
 	src := newFollowSource(genEvents(t, 20), 20)
-	h := newLiveHarness(t, src, Options{Follow: true, Filter: "since:1h", Pushdown: func(f *model.Filter) *source.Attribute {
+	h := newLiveHarness(t, src, Options{Follow: true, Filter: "since:1h", Pushdown: func(f *model.Filter, _ bool) *source.Attribute {
 		if v := termValue(f, "user"); v != "" {
 			return &source.Attribute{Key: source.AttrUsername, Value: v}
 		}
@@ -349,8 +350,37 @@ func TestInsightsToggleReopens(t *testing.T) {
 	}
 }
 
+// TestInsightsTogglePushesAndPlansForTheCategory checks that the pushed
+// attribute and the filter bar's plan follow the event category: Insights
+// events cannot be looked up by user, so the user term moves to the local
+// side and the event name goes to the server.
+func TestInsightsTogglePushesAndPlansForTheCategory(t *testing.T) {
+	live := &lookup.Source{}
+	m, src := loaded(t, 20, 20, Options{
+		Filter:   "user:alice event:RunInstances",
+		Pushdown: live.Pushdown,
+		Plan: func(f *model.Filter, insights bool) (string, string) {
+			p := live.Plan(f, insights)
+			return p.Server, p.Local
+		},
+	})
+	if a := src.opens[0].Attribute; a == nil || a.Key != source.AttrUsername {
+		t.Fatalf("management events: pushed %v, want Username", a)
+	}
+	if f := frame(m); !strings.Contains(f, "server: user:alice · local: event:RunInstances") {
+		t.Errorf("management plan not shown:\n%s", f)
+	}
+	press(t, m, "i")
+	if a := src.opens[1].Attribute; !src.opens[1].Insights || a == nil || a.Key != source.AttrEventName {
+		t.Fatalf("Insights: opened %+v, want EventName pushed", src.opens[1])
+	}
+	if f := frame(m); !strings.Contains(f, "server: event:RunInstances · local: user:alice") {
+		t.Errorf("Insights plan not shown:\n%s", f)
+	}
+}
+
 func TestPlanShown(t *testing.T) {
-	plan := func(f *model.Filter) (string, string) {
+	plan := func(f *model.Filter, _ bool) (string, string) {
 		var server, local []string
 		for _, term := range f.Terms() {
 			if term.Key == "since" || term.Key == "user" {

@@ -64,7 +64,7 @@ func TestGoldenHelp(t *testing.T) {
 // TestGoldenFollowing checks the table of a live source in follow mode,
 // with the filter's plan, after new events arrived above the selection.
 func TestGoldenFollowing(t *testing.T) {
-	plan := func(f *model.Filter) (string, string) { return "since:3h user:alice", "-event:AssumeRole" }
+	plan := func(*model.Filter, bool) (string, string) { return "since:3h user:alice", "-event:AssumeRole" }
 	h := newLiveHarness(t, newFollowSource(genEvents(t, 60), 20), Options{Follow: true, Plan: plan,
 		Filter: "user:alice -event:AssumeRole since:3h"})
 	h.press("j")

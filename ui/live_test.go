@@ -60,8 +60,8 @@ func liveOptions(src *lookup.Source) Options {
 		Follow:      true,
 		FollowEvery: 100 * time.Millisecond,
 		Pushdown:    src.Pushdown,
-		Plan: func(f *model.Filter) (string, string) {
-			p := src.Plan(f)
+		Plan: func(f *model.Filter, insights bool) (string, string) {
+			p := src.Plan(f, insights)
 			return p.Server, p.Local
 		},
 		Explain: lookup.Explain,

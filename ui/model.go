@@ -36,13 +36,15 @@ type Options struct {
 	// Status is extra text for the status bar, such as an emulator endpoint.
 	Status string
 	// Pushdown picks the attribute a filter pushes to the source (see
-	// source.Query.Attribute); nil pushes none. When its answer changes, the
+	// source.Query.Attribute) when reading Insights events (insights) or
+	// management events; nil pushes none. When its answer changes, the
 	// source is read again with the new query.
-	Pushdown func(*model.Filter) *source.Attribute
+	Pushdown func(f *model.Filter, insights bool) *source.Attribute
 	// Plan says which part of a filter the source's server applies and
-	// which part runs locally, in query syntax, for the filter bar; nil
-	// shows only the pushed attribute, if any.
-	Plan func(*model.Filter) (server, local string)
+	// which part runs locally, in query syntax, for the filter bar, given
+	// the event category as for Pushdown; nil shows only the pushed
+	// attribute, if any.
+	Plan func(f *model.Filter, insights bool) (server, local string)
 	// Explain turns a read error into the one line the status bar shows;
 	// nil shows the error's own text.
 	Explain func(error) string
@@ -170,7 +172,7 @@ func (m *Model) queryFor(f *model.Filter) source.Query {
 	}
 	q.Start, q.End = f.TimeRange()
 	if m.opts.Pushdown != nil {
-		q.Attribute = m.opts.Pushdown(f)
+		q.Attribute = m.opts.Pushdown(f, m.insights)
 	}
 	return q
 }

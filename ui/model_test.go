@@ -167,7 +167,7 @@ func TestInitialTimeRangeOpensNarrowThenWidens(t *testing.T) {
 }
 
 func TestPushdownReopens(t *testing.T) {
-	push := func(f *model.Filter) *source.Attribute {
+	push := func(f *model.Filter, _ bool) *source.Attribute {
 		for _, term := range f.Terms() {
 			if term.Key == "event" && !term.Negated && len(term.Values) == 1 {
 				return &source.Attribute{Key: source.AttrEventName, Value: term.Values[0]}

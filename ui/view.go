@@ -122,7 +122,7 @@ func (m *Model) filterBar() (string, int) {
 // runs locally, through Options.Plan: "server: since:3h user:alice ·
 // local: err:any".
 func (m *Model) planText() string {
-	server, local := m.opts.Plan(m.filter)
+	server, local := m.opts.Plan(m.filter, m.insights)
 	var parts []string
 	if server != "" {
 		parts = append(parts, "server: "+server)

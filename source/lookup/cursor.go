@@ -39,11 +39,10 @@ func (s *Source) lookupInput(q source.Query) cloudtrail.LookupEventsInput {
 	if !q.End.IsZero() {
 		in.EndTime = aws.Time(q.End)
 	}
-	insights := q.Insights || s.insights
-	if insights {
+	if q.Insights {
 		in.EventCategory = types.EventCategoryInsight
 	}
-	if a := q.Attribute; a != nil && a.Value != "" && (!insights || insightsAttributes[a.Key]) {
+	if a := q.Attribute; a != nil && a.Value != "" && (!q.Insights || insightsAttributes[a.Key]) {
 		in.LookupAttributes = []types.LookupAttribute{{
 			AttributeKey:   types.LookupAttributeKey(a.Key),
 			AttributeValue: aws.String(a.Value),

@@ -183,21 +183,21 @@ func termString(t model.Term) string {
 	return s
 }
 
-// Pushdown is the attribute to send for filter f, given the source's event
-// category; it fits ui.Options.Pushdown.
-func (s *Source) Pushdown(f *model.Filter) *source.Attribute {
+// Pushdown is the attribute to send for filter f when reading Insights
+// events (insights) or management events; it fits ui.Options.Pushdown.
+func (s *Source) Pushdown(f *model.Filter, insights bool) *source.Attribute {
 	if f == nil {
 		return nil
 	}
-	attr, _ := pushdown(f.Terms(), s.insights)
+	attr, _ := pushdown(f.Terms(), insights)
 	return attr
 }
 
 // Plan describes which part of filter f the server applies and which part
-// runs locally, for the status line.
-func (s *Source) Plan(f *model.Filter) Plan {
+// runs locally, for Insights events (insights) or management events.
+func (s *Source) Plan(f *model.Filter, insights bool) Plan {
 	if f == nil {
 		return Plan{}
 	}
-	return PlanFor(f.Terms(), s.insights)
+	return PlanFor(f.Terms(), insights)
 }

@@ -110,19 +110,21 @@ func TestSourcePushdownOfParsedFilter(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := &Source{}
-	if attr := src.Pushdown(f); attr == nil || *attr != (source.Attribute{Key: source.AttrUsername, Value: "alice"}) {
+	if attr := src.Pushdown(f, false); attr == nil || *attr != (source.Attribute{Key: source.AttrUsername, Value: "alice"}) {
 		t.Fatalf("Pushdown = %v, want Username=alice", attr)
 	}
-	plan := src.Plan(f)
+	plan := src.Plan(f, false)
 	if !strings.Contains(plan.Server, "since:3h") || !strings.Contains(plan.Server, "user:alice") ||
 		strings.Contains(plan.Local, "alice") || !strings.Contains(plan.Local, "region:us-east-1") {
 		t.Fatalf("Plan = %+v", plan)
 	}
-	insights := &Source{insights: true}
-	if attr := insights.Pushdown(f); attr == nil || attr.Key != source.AttrEventName {
+	if attr := src.Pushdown(f, true); attr == nil || attr.Key != source.AttrEventName {
 		t.Fatalf("Insights Pushdown = %v, want EventName", attr)
 	}
-	if src.Pushdown(nil) != nil || src.Plan(nil) != (Plan{}) {
+	if plan := src.Plan(f, true); !strings.Contains(plan.Server, "event:RunInstances") || !strings.Contains(plan.Local, "user:alice") {
+		t.Fatalf("Insights Plan = %+v, want the event name on the server and the user local", plan)
+	}
+	if src.Pushdown(nil, false) != nil || src.Plan(nil, true) != (Plan{}) {
 		t.Fatal("a nil filter must push nothing")
 	}
 }

@@ -48,8 +48,6 @@ type Config struct {
 	// Rate is the LookupEvents budget in requests per second per account
 	// and region; 0 means DefaultRate (what AWS allows).
 	Rate float64
-	// Insights reads Insights events (EventCategory=insight) by default.
-	Insights bool
 	// HTTPClient replaces the SDK's HTTP client, e.g. in tests.
 	HTTPClient *http.Client
 	// Credentials replace the default credential chain, e.g. with an
@@ -73,10 +71,9 @@ type region struct {
 // Source reads the live event history of one account in one or more
 // regions. It implements source.Source; it is safe for concurrent use.
 type Source struct {
-	env      environment
-	account  string
-	insights bool
-	regions  []*region
+	env     environment
+	account string
+	regions []*region
 }
 
 // New resolves credentials, region(s) and identity the way the AWS CLI does
@@ -103,7 +100,7 @@ func New(ctx context.Context, c Config) (*Source, error) {
 			return nil, err
 		}
 	}
-	s := &Source{env: env, account: aws.ToString(id.Account), insights: c.Insights}
+	s := &Source{env: env, account: aws.ToString(id.Account)}
 	for _, name := range names {
 		lim := limiters.get(limiterKey{endpoint: env.endpoint, account: s.account, region: name}, c.Rate, defaultBurst)
 		client := cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
