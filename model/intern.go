@@ -85,13 +85,17 @@ func pack(dst []byte, s string) ([]byte, bool) {
 }
 
 // decode appends the string held by entry e to dst.
-func decode(dst, e []byte) []byte {
+func decode(dst, e []byte) []byte { return decodeCase(dst, e, false) }
+
+// decodeCase is decode; with lower, UUIDs are written in lower case
+// whatever their case was.
+func decodeCase(dst, e []byte, lower bool) []byte {
 	h, n := binary.Uvarint(e)
 	p := e[n:]
 	switch h & 3 {
 	case kindUUIDLower, kindUUIDUpper:
 		digits := "0123456789abcdef"
-		if h&3 == kindUUIDUpper {
+		if h&3 == kindUUIDUpper && !lower {
 			digits = "0123456789ABCDEF"
 		}
 		for i, b := range p[:16] {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 )
 
@@ -125,15 +126,25 @@ func (r *packedRule) match(e []byte) bool {
 // lower returns strings.ToLower(s), without allocating when s is ASCII:
 // the result is then valid until the next call.
 func (m *memo) lower(s string) string {
-	if !isASCII(s) {
-		return strings.ToLower(s)
+	m.low = append(m.low[:0], s...)
+	var seen byte // every bit set in s, to tell ASCII
+	for i, c := range m.low {
+		seen |= c
+		m.low[i] = asciiLower[c]
 	}
-	m.low = m.low[:0]
-	for i := 0; i < len(s); i++ {
-		m.low = append(m.low, lowerASCII(s[i]))
+	if seen >= utf8.RuneSelf {
+		return strings.ToLower(s)
 	}
 	return unsafe.String(unsafe.SliceData(m.low), len(m.low))
 }
+
+// asciiLower maps each byte to its lower case in ASCII.
+var asciiLower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = lowerASCII(byte(i))
+	}
+	return t
+}()
 
 func newMemo(t *term, st *symtab) *memo {
 	return &memo{t: t, st: st, state: make([]uint8, st.len())}
@@ -151,6 +162,14 @@ func (m *memo) hit(sym uint32) bool {
 	case kind != kindPlain && m.packed != nil:
 		ok = m.packed.match(m.st.a.entry(m.st.refs[sym]))
 	case kind == kindIPv4 && m.noIPv4:
+	case kind != kindPlain:
+		// Packed UUIDs and addresses decode in lower case already.
+		m.buf = decodeCase(m.buf[:0], m.st.a.entry(m.st.refs[sym]), true)
+		v := unsafe.String(unsafe.SliceData(m.buf), len(m.buf))
+		ok = m.t.matchLower(v, v)
+	case m.t.mode == modeFree: // fuzzy matching folds case itself
+		v := m.st.view(sym, &m.buf)
+		ok = m.t.matchLower(v, v)
 	default:
 		v := m.st.view(sym, &m.buf)
 		ok = m.t.matchLower(v, m.lower(v))

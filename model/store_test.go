@@ -382,6 +382,7 @@ func oddEvents() []Event {
 		{ID: "odd-3", Time: base.Add(-time.Second), Who: "AWS Internal", SourceIP: "ec2.amazonaws.com", Source: "ec2.amazonaws.com",
 			Resources: []Resource{{ARN: "arn:aws:s3:::bucket-1", Type: "AWS::S3::Bucket"}, {ARN: "arn:aws:ec2:us-east-1:1:instance/i-0abc", Type: "AWS::EC2::Instance"}}},
 		{ID: "ODD-4", Time: base.Add(-time.Minute), Who: "ALICE", Name: "runinstances", SourceIP: "::ffff:10.1.2.3", AccessKeyID: "akiaLOWER"},
+		{ID: "ABCDEF01-2345-6789-ABCD-EF0123456789", Time: base.Add(-2 * time.Minute), Who: "Bob", Name: "GetObject"},
 		{ID: "", Time: base, Who: "alice", SourceIP: "10.0.0.1", Name: "\u212aelvin"},
 		{ID: "", Time: time.Time{}, Who: "nul\x00alice", SourceIP: "01.2.3.4"},
 	}
@@ -405,7 +406,7 @@ func TestSelectAgreesWithMatch(t *testing.T) {
 		"event:*Instances", "-event:*", "source:ec2", "source:s3,iam", "region:us-east-1", "-region:eu-*", "ip:10.0.0.0/8",
 		"ip:1.", "ip:*5*", "ip:2001:db8::/32", "ip:ec2.amazonaws.com", "err:any", "err:none", "-err:AccessDenied",
 		"readonly:true", "readonly:false", "resource:thing/1", "resource:AWS::S3*", "-resource:*", "account:123456789012",
-		"since:2026-11-19T23:50:00Z", "until:2026-11-19T23:55:00Z", "id:0*", "id:odd-4", "accesskey:AKIA*", "agent:boto",
+		"since:2026-11-19T23:50:00Z", "until:2026-11-19T23:55:00Z", "id:0*", "id:odd-4", "id:abcdef01*", "id:*-ABCD-*", "-id:*ef*", "accesskey:*lower", "accesskey:AKIA*", "agent:boto",
 		"agent:*\x1b*", "type:AwsConsoleSignIn", "category:management", "runinst", "alice", "10", "thing", "-ec2", "zz",
 		"ünï", "i-0abc", "kelvin", "\u212a", "deploybot", "-alice", "12.3",
 		"id:" + events[17].ID, "id:" + strings.ToUpper(events[18].ID) + "," + events[19].ID, "-id:" + events[20].ID,
