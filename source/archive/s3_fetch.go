@@ -31,9 +31,7 @@ func (r *s3Scan) object(o s3Object) object {
 func (r *s3Scan) fetch(ctx context.Context, o s3Object) ([]byte, error) {
 	d, first := r.ahead.take(o.key)
 	if first {
-		for _, next := range r.ahead.claimAfter(o.key, r.s.opts.Concurrency) {
-			go next.d.run(ctx, func(ctx context.Context) ([]byte, error) { return r.download(ctx, next.o) })
-		}
+		r.startDownloads(ctx, r.ahead.claimAfter(o.key, r.s.opts.Concurrency))
 	}
 	if d != nil {
 		select {
@@ -47,6 +45,13 @@ func (r *s3Scan) fetch(ctx context.Context, o s3Object) ([]byte, error) {
 		}
 	}
 	return r.download(ctx, o)
+}
+
+// startDownloads downloads claimed objects, each on its own goroutine.
+func (r *s3Scan) startDownloads(ctx context.Context, claimed []claimedObject) {
+	for _, next := range claimed {
+		go next.d.run(ctx, func(ctx context.Context) ([]byte, error) { return r.download(ctx, next.o) })
+	}
 }
 
 // download returns the stored bytes of a log file: from the cache when it
@@ -125,6 +130,10 @@ type readAhead struct {
 	claimed map[string]bool
 	taken   map[string]bool
 	pending map[string]*download
+	// reach is the index in order below which objects are downloaded
+	// ahead: Concurrency past the furthest object taken. Objects listed
+	// later that fall below it are claimed as they are added.
+	reach int
 }
 
 // download is one object's bytes on their way.
@@ -146,17 +155,20 @@ type claimedObject struct {
 	d *download
 }
 
-// add appends listed objects, in reading order.
-func (a *readAhead) add(objs []s3Object) {
+// add appends listed objects, in reading order, and claims those within
+// reach.
+func (a *readAhead) add(objs []s3Object) []claimedObject {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if a.pos == nil {
 		a.pos, a.claimed, a.taken, a.pending = map[string]int{}, map[string]bool{}, map[string]bool{}, map[string]*download{}
 	}
+	from := len(a.order)
 	for _, o := range objs {
 		a.pos[o.key] = len(a.order)
 		a.order = append(a.order, o)
 	}
+	return a.claimLocked(from)
 }
 
 // take returns the read-ahead download of key (nil when there is none) and
@@ -171,8 +183,8 @@ func (a *readAhead) take(key string) (*download, bool) {
 	return d, first
 }
 
-// claimAfter claims the objects among the n that follow key which nobody
-// has claimed yet, registering a download for each.
+// claimAfter extends the reach to the n objects that follow key and claims
+// those listed that nobody has claimed yet.
 func (a *readAhead) claimAfter(key string, n int) []claimedObject {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -180,8 +192,19 @@ func (a *readAhead) claimAfter(key string, n int) []claimedObject {
 	if !ok {
 		return nil
 	}
+	a.reach = max(a.reach, i+1+n)
+	return a.claimLocked(i + 1)
+}
+
+// claimLocked claims the listed objects from index from up to the reach
+// that nobody has claimed yet, registering a download for each.
+func (a *readAhead) claimLocked(from int) []claimedObject {
+	to := min(a.reach, len(a.order))
+	if from >= to {
+		return nil
+	}
 	var out []claimedObject
-	for _, o := range a.order[i+1 : min(i+1+n, len(a.order))] {
+	for _, o := range a.order[from:to] {
 		if a.claimed[o.key] {
 			continue
 		}

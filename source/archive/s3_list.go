@@ -212,7 +212,7 @@ func (r *s3Scan) list(ctx context.Context) ([]object, []source.Problem, error) {
 	slices.SortFunc(found, func(a, b s3Object) int {
 		return cmp.Or(b.when.Compare(a.when), strings.Compare(b.key, a.key))
 	})
-	r.ahead.add(found)
+	r.startDownloads(ctx, r.ahead.add(found))
 	objs := make([]object, len(found))
 	for i, o := range found {
 		objs[i] = r.object(o)

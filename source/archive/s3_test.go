@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -655,6 +656,9 @@ func TestS3ReadAheadKeepsRequestsInFlight(t *testing.T) {
 	// pipeline's workers alone would fetch.
 	held := make(chan struct{})
 	f.hold(files[len(files)-1].key(), held)
+	// With one worker, stuck on the newest object, only the read-ahead can
+	// request the objects listed after it.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
 	const concurrency = 30
 	src := NewS3(f.client, S3Location{Bucket: "trail"}, S3Options{Concurrency: concurrency})
 	c, err := src.Open(context.Background(), source.Query{Start: archiveEnd.Add(-24 * time.Hour), End: archiveEnd})
