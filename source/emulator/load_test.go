@@ -147,7 +147,9 @@ func TestUnderLoad(t *testing.T) {
 	var ids []string
 	throttledSeen := int64(0)
 	for p := cloudtrail.NewLookupEventsPaginator(reader, in); p.HasMorePages(); {
-		page, err := p.NextPage(context.Background())
+		// The load drained the bucket the read-back shares, so it may be
+		// throttled too: it is given the attempts to wait for tokens.
+		page, err := p.NextPage(context.Background(), func(o *cloudtrail.Options) { o.RetryMaxAttempts = 10 })
 		if err != nil {
 			t.Fatalf("the server did not stay usable after the load: %v", err)
 		}
