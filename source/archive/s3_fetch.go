@@ -36,8 +36,10 @@ func (r *s3Scan) fetch(ctx context.Context, o s3Object) ([]byte, error) {
 	if d != nil {
 		select {
 		case <-d.done:
-			// A read-ahead cancelled with an earlier reader is tried again.
-			if !errors.Is(d.err, context.Canceled) && !errors.Is(d.err, context.DeadlineExceeded) {
+			// A read-ahead cancelled with an earlier reader is tried again,
+			// and so is one refused for credentials, which may have been
+			// renewed since: the scan resumes with them.
+			if !errors.Is(d.err, context.Canceled) && !errors.Is(d.err, context.DeadlineExceeded) && !haltsScan(d.err) {
 				return d.data, d.err
 			}
 		case <-ctx.Done():
