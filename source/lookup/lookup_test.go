@@ -181,7 +181,7 @@ func TestPushedAttributeReachesTheServer(t *testing.T) {
 		{[]model.Term{term("readonly", "false")}, func(e model.Event) bool { return e.ReadOnly == model.ReadOnlyFalse }},
 	}
 	for _, c := range cases {
-		attr, _ := Pushdown(c.terms)
+		attr, _ := pushdown(c.terms, false)
 		if attr == nil {
 			t.Fatalf("%v: nothing pushed", c.terms)
 		}

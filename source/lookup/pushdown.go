@@ -36,10 +36,9 @@ func isTimeKey(key string) bool {
 // AWS::EC2::Instance; any other resource value is taken as a name.
 var resourceTypePattern = regexp.MustCompile(`^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za-z0-9]+$`)
 
-// Pushdown chooses the one term of a filter that LookupEvents should apply
-// for management events: the most selective pushable term (EventId >
-// AccessKeyId > Username > ResourceName > EventName > ResourceType >
-// EventSource > ReadOnly). Only a positive term with exactly one value and
+// pushdown chooses the one term of a filter that LookupEvents should apply:
+// the most selective pushable term (EventId > AccessKeyId > Username >
+// ResourceName > EventName > ResourceType > EventSource > ReadOnly). Only a positive term with exactly one value and
 // no wildcard can be pushed. It returns the attribute, or nil, and the terms
 // that remain to be applied locally (the time range is left out: it is
 // always sent).
@@ -48,19 +47,11 @@ var resourceTypePattern = regexp.MustCompile(`^[A-Za-z0-9]+::[A-Za-z0-9]+::[A-Za
 // filter does not, so values are put in the form CloudTrail records them
 // (lower-case event IDs and sources, upper-case access keys), an event name
 // that does not start with a capital is not pushed, and neither is a user
-// value with a "/" (a role and session as the who column shows them). The store still
-// applies every term locally, so a pushed term can only narrow, never widen,
-// what is shown.
-func Pushdown(terms []model.Term) (*source.Attribute, []model.Term) {
-	return pushdown(terms, false)
-}
-
-// InsightsPushdown is Pushdown for Insights events, which can be looked up
-// only by EventId, EventName or EventSource.
-func InsightsPushdown(terms []model.Term) (*source.Attribute, []model.Term) {
-	return pushdown(terms, true)
-}
-
+// value with a "/" (a role and session as the who column shows them). The
+// store still applies every term locally, so a pushed term can only narrow,
+// never widen, what is shown. With insights, only the attributes Insights
+// events can be looked up by (EventId, EventName, EventSource) are
+// candidates.
 func pushdown(terms []model.Term, insights bool) (*source.Attribute, []model.Term) {
 	attr, chosen := choose(terms, insights)
 	local := make([]model.Term, 0, len(terms))

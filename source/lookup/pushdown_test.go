@@ -35,7 +35,7 @@ func TestPushdownChoosesMostSelective(t *testing.T) {
 	// Drop the most selective term each round: the next one must win.
 	terms := everything
 	for _, w := range want {
-		attr, local := Pushdown(terms)
+		attr, local := pushdown(terms, false)
 		if attr == nil || *attr != w {
 			t.Fatalf("terms %v: pushed %v, want %v", terms, attr, w)
 		}
@@ -44,7 +44,7 @@ func TestPushdownChoosesMostSelective(t *testing.T) {
 		}
 		terms = terms[:len(terms)-1]
 	}
-	if attr, _ := Pushdown(terms); attr != nil {
+	if attr, _ := pushdown(terms, false); attr != nil {
 		t.Fatalf("no terms left, pushed %v", attr)
 	}
 }
@@ -62,7 +62,7 @@ func TestPushdownRefusesWhatTheServerCannotMatch(t *testing.T) {
 		"empty":          term("user", " "),
 	}
 	for name, tm := range cases {
-		attr, local := Pushdown([]model.Term{tm})
+		attr, local := pushdown([]model.Term{tm}, false)
 		if attr != nil || len(local) != 1 {
 			t.Errorf("%s: pushed %v with %d local terms, want nothing pushed", name, attr, len(local))
 		}
@@ -70,14 +70,14 @@ func TestPushdownRefusesWhatTheServerCannotMatch(t *testing.T) {
 }
 
 func TestPushdownSourceKeepsFullName(t *testing.T) {
-	attr, _ := Pushdown([]model.Term{term("source", "S3.amazonaws.com")})
+	attr, _ := pushdown([]model.Term{term("source", "S3.amazonaws.com")}, false)
 	if attr == nil || attr.Value != "s3.amazonaws.com" {
 		t.Fatalf("pushed %v, want s3.amazonaws.com", attr)
 	}
 }
 
 func TestInsightsPushdownOnlyInsightAttributes(t *testing.T) {
-	attr, local := InsightsPushdown([]model.Term{term("user", "alice"), term("event", "RunInstances")})
+	attr, local := pushdown([]model.Term{term("user", "alice"), term("event", "RunInstances")}, true)
 	if attr == nil || attr.Key != source.AttrEventName || len(local) != 1 || local[0].Key != "user" {
 		t.Fatalf("pushed %v, local %v; want EventName pushed and user local", attr, local)
 	}
